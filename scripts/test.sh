@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sets up the machine and runs every test: static checks, unit and property tests,
+# the simulator, and the integration tests against real servers and clients.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npm run check
+npx vitest run

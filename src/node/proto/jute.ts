@@ -1,0 +1,237 @@
+/**
+ * Jute binary encoding (client-protocol.md §2): big-endian, no tags, -1 length for null.
+ * Hot path: the writer grows one Buffer; the reader walks one Buffer with an offset.
+ */
+
+/** Malformed input: the peer sent bytes that do not decode. Closes that one connection. */
+export class JuteDecodeError extends Error {
+  override name = 'JuteDecodeError';
+}
+
+export class JuteWriter {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(initialBytes = 256) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  private ensure(extra: number): void {
+    const need = this.pos + extra;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  int(v: number): this {
+    this.ensure(4);
+    this.buf.writeInt32BE(v | 0, this.pos);
+    this.pos += 4;
+    return this;
+  }
+
+  long(v: bigint): this {
+    this.ensure(8);
+    this.buf.writeBigInt64BE(BigInt.asIntN(64, v), this.pos);
+    this.pos += 8;
+    return this;
+  }
+
+  /** A long whose value is known to fit in a double (times, ttl). */
+  longNumber(v: number): this {
+    return this.long(BigInt(v));
+  }
+
+  bool(v: boolean): this {
+    this.ensure(1);
+    this.buf[this.pos++] = v ? 1 : 0;
+    return this;
+  }
+
+  byte(v: number): this {
+    this.ensure(1);
+    this.buf.writeInt8(v, this.pos);
+    this.pos += 1;
+    return this;
+  }
+
+  buffer(v: Uint8Array | null): this {
+    if (v === null) return this.int(-1);
+    this.int(v.length);
+    this.ensure(v.length);
+    this.buf.set(v, this.pos);
+    this.pos += v.length;
+    return this;
+  }
+
+  /** Java writes strings as modified UTF-8 per UTF-16 unit; for well-formed BMP text that equals UTF-8. */
+  string(v: string | null): this {
+    if (v === null) return this.int(-1);
+    const byteLength = Buffer.byteLength(v, 'utf8');
+    this.int(byteLength);
+    this.ensure(byteLength);
+    this.buf.write(v, this.pos, byteLength, 'utf8');
+    this.pos += byteLength;
+    return this;
+  }
+
+  vector<T>(items: readonly T[] | null, each: (w: this, item: T) => void): this {
+    if (items === null) return this.int(-1);
+    this.int(items.length);
+    for (const item of items) each(this, item);
+    return this;
+  }
+
+  /** Raw bytes, no length prefix. */
+  raw(v: Uint8Array): this {
+    this.ensure(v.length);
+    this.buf.set(v, this.pos);
+    this.pos += v.length;
+    return this;
+  }
+
+  /** A view of what was written (shares memory with the writer until it is written to again). */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** A copy of what was written. */
+  toBuffer(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+
+  /** What was written, prefixed with its 4-byte length: one wire frame. */
+  toFrame(): Buffer {
+    const out = Buffer.allocUnsafe(4 + this.pos);
+    out.writeInt32BE(this.pos, 0);
+    this.buf.copy(out, 4, 0, this.pos);
+    return out;
+  }
+}
+
+export class JuteReader {
+  private pos: number;
+
+  /**
+   * @param maxLengthBytes largest ustring/buffer length accepted (jute.maxbuffer + extrasize);
+   *   anything larger, or negative other than -1, is "Unreasonable length".
+   */
+  constructor(
+    private readonly buf: Buffer,
+    offset = 0,
+    private readonly maxLengthBytes = 0xfffff * 2,
+  ) {
+    this.pos = offset;
+  }
+
+  get offset(): number {
+    return this.pos;
+  }
+
+  get remaining(): number {
+    return this.buf.length - this.pos;
+  }
+
+  private need(n: number, what: string): void {
+    if (this.pos + n > this.buf.length) {
+      throw new JuteDecodeError(
+        `truncated ${what} at offset ${this.pos}: need ${n}, have ${this.buf.length - this.pos}`,
+      );
+    }
+  }
+
+  int(): number {
+    this.need(4, 'int');
+    const v = this.buf.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  long(): bigint {
+    this.need(8, 'long');
+    const v = this.buf.readBigInt64BE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  /** A long read as a double (times, ttl): exact below 2^53. */
+  longNumber(): number {
+    return Number(this.long());
+  }
+
+  bool(): boolean {
+    this.need(1, 'boolean');
+    return this.buf[this.pos++] !== 0;
+  }
+
+  byte(): number {
+    this.need(1, 'byte');
+    const v = this.buf.readInt8(this.pos);
+    this.pos += 1;
+    return v;
+  }
+
+  private length(what: string): number {
+    const len = this.int();
+    if (len < -1 || len > this.maxLengthBytes) {
+      throw new JuteDecodeError(`unreasonable ${what} length ${len} at offset ${this.pos - 4}`);
+    }
+    return len;
+  }
+
+  /** A buffer; the result is a copy, so it may outlive the frame. */
+  buffer(): Buffer | null {
+    const len = this.length('buffer');
+    if (len === -1) return null;
+    this.need(len, 'buffer');
+    const v = Buffer.from(this.buf.subarray(this.pos, this.pos + len));
+    this.pos += len;
+    return v;
+  }
+
+  string(): string | null {
+    const len = this.length('ustring');
+    if (len === -1) return null;
+    this.need(len, 'ustring');
+    const v = this.buf.toString('utf8', this.pos, this.pos + len);
+    this.pos += len;
+    return v;
+  }
+
+  /** A string where null is read as "" (kazoo writes empty strings as -1). */
+  stringOrEmpty(): string {
+    return this.string() ?? '';
+  }
+
+  vector<T>(each: (r: this) => T): T[] | null {
+    const count = this.int();
+    if (count === -1) return null;
+    if (count < -1)
+      throw new JuteDecodeError(`negative vector count ${count} at offset ${this.pos - 4}`);
+    // Each element takes at least one byte; a count beyond what remains is garbage.
+    if (count > this.remaining)
+      throw new JuteDecodeError(`vector count ${count} exceeds remaining ${this.remaining} bytes`);
+    const out: T[] = new Array(count);
+    for (let i = 0; i < count; i++) out[i] = each(this);
+    return out;
+  }
+
+  /** Raw bytes, no length prefix (a copy). */
+  raw(n: number): Buffer {
+    this.need(n, 'bytes');
+    const v = Buffer.from(this.buf.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return v;
+  }
+
+  atEnd(): boolean {
+    return this.pos >= this.buf.length;
+  }
+}
