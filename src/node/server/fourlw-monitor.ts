@@ -114,7 +114,7 @@ export function monitorValues(view: ServerView): Array<[string, MetricValue]> {
       [`cnt_${name}`, s.count],
       [`sum_${name}`, s.sum],
     );
-    if (s.percentiles) {
+    if (s.percentiles && view.stats.isAdvancedSummary(name)) {
       out.push(
         [`p50_${name}`, s.percentiles.p50],
         [`p95_${name}`, s.percentiles.p95],

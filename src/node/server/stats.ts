@@ -59,7 +59,7 @@ export function roundAverage(total: number, count: number): number {
 const percentileWindowSamples = 1024;
 
 /**
- * Apache's AvgMinMaxCounter (and, with percentiles, AvgMinMaxPercentileCounter). Reading
+ * Apache's AvgMinMaxCounter (and, windowed, AvgMinMaxPercentileCounter). Reading
  * min with no samples gives 0, as Apache does.
  */
 export class AvgMinMax {
@@ -70,8 +70,9 @@ export class AvgMinMax {
   private readonly window: number[] | undefined;
   private windowNext = 0;
 
-  constructor(withPercentiles = false) {
-    this.window = withPercentiles ? [] : undefined;
+  /** `windowed`: keep recent samples for percentiles (summaries; not the server latency). */
+  constructor(windowed = false) {
+    this.window = windowed ? [] : undefined;
   }
 
   add(value: number): void {
@@ -107,6 +108,7 @@ export class AvgMinMax {
       const sorted = [...this.window].sort((a, b) => a - b);
       s.percentiles = {
         p50: percentile(sorted, 0.5),
+        p90: percentile(sorted, 0.9),
         p95: percentile(sorted, 0.95),
         p99: percentile(sorted, 0.99),
         p999: percentile(sorted, 0.999),
@@ -129,7 +131,7 @@ export interface SummarySnapshot {
   max: number;
   /** Rounded to 4 places. */
   avg: number;
-  percentiles?: { p50: number; p95: number; p99: number; p999: number };
+  percentiles?: { p50: number; p90: number; p95: number; p99: number; p999: number };
 }
 
 /** Apache BufferStats: last/min/max sizes, -1 until the first sample. */
@@ -169,7 +171,8 @@ export class ServerStatsRecorder {
 
   constructor() {
     for (const n of counterNames) this.counters.set(n, 0);
-    for (const n of basicSummaryNames) this.summaries.set(n, new AvgMinMax(false));
+    // Basic summaries keep a window too: Prometheus shows their median.
+    for (const n of basicSummaryNames) this.summaries.set(n, new AvgMinMax(true));
     for (const n of advancedSummaryNames) this.summaries.set(n, new AvgMinMax(true));
   }
 
