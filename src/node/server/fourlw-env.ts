@@ -6,6 +6,8 @@
 import { dirname } from 'node:path';
 import { arch, homedir, hostname, release, tmpdir, userInfo } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
+import type { Clock } from '../../shared/clock.js';
+import type { FourLetterEnv } from './fourlw.js';
 
 export function environmentEntries(version: string): Array<[string, string]> {
   const mb = (bytes: number) => `${Math.floor(bytes / (1024 * 1024))}MB`;
@@ -37,4 +39,22 @@ export function environmentEntries(version: string): Array<[string, string]> {
     ['os.memory.max', mb(getHeapStatistics().heap_size_limit)],
     ['os.memory.total', mb(mem.heapTotal)],
   ];
+}
+
+/** Apache's default ZooTrace mask (CLIENT_REQUEST_TRACE_MASK | … ), what gtmk prints first. */
+export const defaultTraceMask = 306n;
+
+/** The environment the four-letter words and admin commands run in, for a live server. */
+export function processFourLetterEnv(clock: Clock, version: string): FourLetterEnv {
+  let mask = defaultTraceMask;
+  return {
+    clock,
+    environment: () => environmentEntries(version),
+    traceMask: {
+      get: () => mask,
+      set: (m: bigint) => {
+        mask = m;
+      },
+    },
+  };
 }
