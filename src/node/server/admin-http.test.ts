@@ -6,6 +6,7 @@ import { startAdminServer, type RunningAdminServer } from './admin-http.js';
 import { toJacksonJson } from './admin-json.js';
 import type { AdminEnv } from './admin-commands.js';
 import { JavaDouble } from './stats.js';
+import { jsonShape } from './testdata/shape.js';
 import { fixtureClock, leaderQuorum, StaticView } from './testdata/static-view.js';
 
 const golden = (name: string) =>
@@ -38,28 +39,7 @@ async function get(name: string): Promise<{ status: number; type: string | null;
   return { status: r.status, type: r.headers.get('content-type'), body: await r.text() };
 }
 
-/** Keys (recursively, in order) and value kinds; maps keyed by ids/paths/times collapse to one entry. */
-function shape(v: unknown, dynamicKeys = false): unknown {
-  if (Array.isArray(v)) return v.length === 0 ? [] : [shape(v[0])];
-  if (v !== null && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>);
-    if (dynamicKeys) return entries.length === 0 ? {} : { KEY: shape(entries[0]![1]) };
-    return entries.map(([k, x]) => [
-      k,
-      shape(
-        x,
-        [
-          'expiry_time_to_session_ids',
-          'session_id_to_ephemeral_paths',
-          'session_id_to_watched_paths',
-          'path_to_session_ids',
-          'current_config',
-        ].includes(k),
-      ),
-    ]);
-  }
-  return typeof v;
-}
+const shape = (v: unknown) => jsonShape(v);
 
 describe('admin HTTP server matches Apache 3.8 AdminServer', () => {
   const sameShape = [

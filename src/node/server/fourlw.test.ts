@@ -10,6 +10,7 @@ import {
 } from './fourlw.js';
 import { environmentEntries } from './fourlw-env.js';
 import { formatJavaDouble, reportedVersion } from './stats.js';
+import { fourLetterShape } from './testdata/shape.js';
 import { fixtureClock, leaderQuorum, StaticView } from './testdata/static-view.js';
 
 const golden = (name: string) =>
@@ -24,18 +25,7 @@ function env(): FourLetterEnv {
   };
 }
 
-/** Reduces output to its shape: values that differ between runs become placeholders. */
-function shape(text: string): string[] {
-  return text.split('\n').map((l) =>
-    l
-      .replace(/version: .*|version\t.*/, 'version V')
-      .replace(/[A-Z][a-z]{2} [A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d UTC \d{4}/g, 'DATE')
-      .replace(/\/127\.0\.0\.1:\d+/g, '/ADDR')
-      .replace(/0x[0-9a-f]+/g, '0xH')
-      .replace(/-?\d+(\.\d+)?(E-?\d+)?/g, 'N')
-      .replace(/\/[\w/.-]+/g, 'PATH'),
-  );
-}
+const shape = fourLetterShape;
 
 const all = '*' as const;
 
