@@ -179,3 +179,10 @@ export type StandardGaugeName = (typeof standardGaugeNames)[number];
 export type CounterName = (typeof counterNames)[number];
 export type SummaryName =
   (typeof basicSummaryNames)[number] | (typeof advancedSummaryNames)[number];
+
+/**
+ * Summary sets keyed by namespace (first path segment); mntr prints them as
+ * avg_<namespace>_<name> etc., Prometheus as <name>{key="<namespace>",…}.
+ */
+export const summarySetNames = ['read_per_namespace', 'write_per_namespace'] as const;
+export type SummarySetName = (typeof summarySetNames)[number];

@@ -100,3 +100,13 @@ describe('/metrics', () => {
     expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(404);
   });
 });
+
+describe('per-namespace summaries', () => {
+  it('carry the namespace as the key label', async () => {
+    const m = await scrape();
+    expect(m.get('read_per_namespace_sum{key="app"}')).toBe(250);
+    expect(m.get('read_per_namespace_count{key="app"}')).toBe(3);
+    expect(m.get('write_per_namespace{key="app",quantile="0.5"}')).toBe(10);
+    expect(mntr().get('zk_avg_app_read_per_namespace')).toBe('83.3333');
+  });
+});

@@ -14,6 +14,7 @@ import {
   leaderGaugeNames,
   quorumGaugeNames,
   standardGaugeNames,
+  summarySetNames,
 } from './catalog.js';
 import { quorumGaugeValues, standardGaugeValue } from '../node/server/fourlw-monitor.js';
 import { JavaDouble, type MetricValue, type ServerView } from '../node/server/stats.js';
@@ -114,6 +115,19 @@ export function createServerMetricsRegistry(
         [0.9, 'p90'],
         [0.99, 'p99'],
       ]),
+    );
+  }
+  for (const set of summarySetNames) {
+    registry.registerMetric(
+      viewMetric(set, 'summary', () => {
+        const v = current();
+        if (!v) return [];
+        return v.stats.summarySet(set).flatMap(([key, s]): Sample[] => [
+          { labels: { key, quantile: 0.5 }, value: s.percentiles?.p50 ?? 0 },
+          { metricName: `${set}_sum`, labels: { key }, value: s.sum },
+          { metricName: `${set}_count`, labels: { key }, value: s.count },
+        ]);
+      }),
     );
   }
   if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry });

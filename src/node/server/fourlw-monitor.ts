@@ -7,6 +7,7 @@ import {
   basicSummaryNames,
   counterNames,
   standardGaugeNames,
+  summarySetNames,
   type StandardGaugeName,
 } from '../../metrics/catalog.js';
 import { JavaDouble, type MetricValue, type ServerMode, type ServerView } from './stats.js';
@@ -120,6 +121,19 @@ export function monitorValues(view: ServerView): Array<[string, MetricValue]> {
         [`p95_${name}`, s.percentiles.p95],
         [`p99_${name}`, s.percentiles.p99],
         [`p999_${name}`, s.percentiles.p999],
+      );
+    }
+  }
+  // Apache's order put the per-namespace sets last, app_read… before app_write….
+  for (const set of summarySetNames) {
+    for (const [ns, s] of view.stats.summarySet(set)) {
+      const name = `${ns}_${set}`;
+      out.push(
+        [`avg_${name}`, new JavaDouble(s.avg)],
+        [`min_${name}`, s.min],
+        [`max_${name}`, s.max],
+        [`cnt_${name}`, s.count],
+        [`sum_${name}`, s.sum],
       );
     }
   }

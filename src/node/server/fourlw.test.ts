@@ -51,11 +51,11 @@ describe('four-letter words match Apache 3.8 output shapes', () => {
     });
   }
 
-  it('mntr: same keys in the same order (per-namespace summaries aside)', () => {
+  it('mntr: same keys in the same order', () => {
     const keys = (t: string) =>
       t
         .split('\n')
-        .filter((l) => l !== '' && !l.includes('_per_namespace'))
+        .filter((l) => l !== '')
         .map((l) => l.split('\t')[0]);
     const ours = runFourLetterWord('mntr', new StaticView(), all, env());
     expect(keys(ours)).toEqual(keys(golden('mntr.txt')));

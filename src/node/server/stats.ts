@@ -14,8 +14,10 @@ import {
   advancedSummaryNames,
   basicSummaryNames,
   counterNames,
+  summarySetNames,
   type CounterName,
   type SummaryName,
+  type SummarySetName,
 } from '../../metrics/catalog.js';
 
 export type ServerMode = 'standalone' | 'leader' | 'follower' | 'observer' | 'read-only';
@@ -168,6 +170,9 @@ export class ServerStatsRecorder {
   private fsyncThresholdExceededCount = 0;
   private readonly counters = new Map<string, number>();
   private readonly summaries = new Map<string, AvgMinMax>();
+  private readonly summarySets = new Map<SummarySetName, Map<string, AvgMinMax>>(
+    summarySetNames.map((n) => [n, new Map()]),
+  );
 
   constructor() {
     for (const n of counterNames) this.counters.set(n, 0);
@@ -204,6 +209,29 @@ export class ServerStatsRecorder {
   /** Records one sample in one of Apache's named summaries, e.g. `fsynctime` (ms). */
   observe(name: SummaryName, value: number): void {
     this.summaries.get(name)?.add(value);
+  }
+
+  /**
+   * Per-namespace bytes (Apache's read_per_namespace / write_per_namespace summary sets):
+   * the namespace is the first path segment ("app" for /app/config).
+   */
+  observeNamespace(name: SummarySetName, path: string, bytes: number): void {
+    const key = path.split('/')[1] ?? '';
+    if (key === '') return;
+    const set = this.summarySets.get(name)!;
+    let s = set.get(key);
+    if (s === undefined) {
+      s = new AvgMinMax(true);
+      set.set(key, s);
+    }
+    s.add(bytes);
+  }
+  /** Snapshots of one summary set, by namespace, in first-seen order. */
+  summarySet(name: SummarySetName): Array<[string, SummarySnapshot]> {
+    return [...(this.summarySets.get(name) ?? new Map<string, AvgMinMax>())].map(([k, s]) => [
+      k,
+      s.snapshot(),
+    ]);
   }
 
   packetsReceived(): number {

@@ -80,6 +80,9 @@ export class StaticView implements ServerView {
     this.stats.observe('updatelatency', 6);
     this.stats.observe('updatelatency', 1);
     this.stats.count('snap_count', 0);
+    for (const b of [82, 84, 84])
+      this.stats.observeNamespace('read_per_namespace', '/app/config', b);
+    for (const b of [4, 10, 16]) this.stats.observeNamespace('write_per_namespace', '/app', b);
   }
 
   version(): string {
