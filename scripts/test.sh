@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/control-plane-build.sh >/dev/null # e2e control plane: cached, about 4 min cold
 npm run check
 npx vitest run
