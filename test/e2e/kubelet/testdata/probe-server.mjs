@@ -6,6 +6,7 @@ import { lookup } from 'node:dns/promises';
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import process from 'node:process';
+import { URL } from 'node:url';
 
 const dataFile = `${process.env.DATA_DIR}/value`;
 const configFile = `${process.env.CONFIG_DIR}/greeting`;
