@@ -4,16 +4,22 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { applyObject, kubeOk } from './kube-raw.js';
+import { applyObject, kubeOk, kubeRequest } from './kube-raw.js';
 import { waitFor } from './wait.js';
 
-export const crdsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../crds');
+/** ZKTS_E2E_CRDS_DIR points the tests at other CRD files (to try a CRD change before it lands). */
+export const crdsDir =
+  process.env.ZKTS_E2E_CRDS_DIR ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../crds');
 
 export interface CrdObject {
   apiVersion: string;
   kind: string;
   metadata: { name: string };
-  spec: { group: string; names: { plural: string; kind: string }; versions: { name: string }[] };
+  spec: {
+    group: string;
+    names: { plural: string; kind: string };
+    versions: { name: string; schema?: { openAPIV3Schema?: unknown } }[];
+  };
 }
 
 export function loadCrds(dir = crdsDir): CrdObject[] {
@@ -49,5 +55,20 @@ export async function applyCrds(kc: KubeConfig, crds: CrdObject[]): Promise<void
         false
       );
     });
+    // Established is not yet served: the aggregator routes /apis/<group>/<version> only once
+    // the CRD's group version is registered, a moment later.
+    for (const v of crd.spec.versions) {
+      await waitFor(`${crd.spec.group}/${v.name} served`, async () => {
+        const res = await kubeRequest<{ resources?: { name: string }[] }>(
+          kc,
+          'GET',
+          `/apis/${crd.spec.group}/${v.name}`,
+        );
+        return (
+          res.status === 200 &&
+          (res.body.resources ?? []).some((r) => r.name === crd.spec.names.plural)
+        );
+      });
+    }
   }
 }

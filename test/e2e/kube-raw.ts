@@ -28,10 +28,11 @@ export async function kubeRequest<T = unknown>(
   path: string,
   body?: unknown,
   contentType = 'application/json',
+  accept = 'application/json',
 ): Promise<KubeResponse<T>> {
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new Error('kubeconfig has no current cluster');
-  const opts: RequestOptions = { method, headers: { Accept: 'application/json' } };
+  const opts: RequestOptions = { method, headers: { Accept: accept } };
   await kc.applyToHTTPSOptions(opts);
   const payload = body === undefined ? undefined : JSON.stringify(body);
   if (payload !== undefined) opts.headers = { ...opts.headers, 'Content-Type': contentType };
