@@ -147,6 +147,8 @@ describe('operator end to end on the loopback control plane', () => {
     expect(crds.map((c) => c.metadata.name)).toContain('zookeeperensembles.zkts.dev');
     await applyCrds(kc, crds);
     operator = startOperatorProcess(cp.kubeconfigPath, cp.dir);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(operator.running(), operator.log()).toBe(true);
   });
 
   it('turns a 3-member ensemble into 3 running zkts processes with a quorum and a named leader', async () => {

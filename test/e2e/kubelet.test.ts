@@ -1,7 +1,8 @@
 /**
  * The test kubelet against the real control plane: a StatefulSet (run by the real
  * kube-controller-manager) with a headless Service, a ConfigMap volume and a PVC template
- * gets its pods bound, run as local processes, probed Ready; each pod sees its own hostname,
+ * gets its pods bound, init containers run, pods run as local processes and probed Ready; each
+ * pod sees its own hostname,
  * the headless DNS names of its peers and its own volumes; a deleted pod's process is stopped,
  * the pod is recreated at the same address with its data intact; a scale-down stops a pod.
  */
@@ -108,6 +109,22 @@ describe('test kubelet', () => {
             metadata: { labels: { app: 'web' } },
             spec: {
               terminationGracePeriodSeconds: 10,
+              // As a ZooKeeper pod might: myid from the ordinal, written before the server starts.
+              initContainers: [
+                {
+                  name: 'myid',
+                  image: 'busybox',
+                  command: [
+                    'sh',
+                    '-c',
+                    'echo $((${POD_NAME##*-} + 1)) > /var/lib/zkts-e2e/data/myid',
+                  ],
+                  env: [
+                    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  ],
+                  volumeMounts: [{ name: 'data', mountPath: '/var/lib/zkts-e2e/data' }],
+                },
+              ],
               containers: [
                 {
                   name: 'web',

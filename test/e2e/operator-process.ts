@@ -12,6 +12,8 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export interface OperatorProcess {
   logPath: string;
   log(): string;
+  /** The current operator process has not exited. */
+  running(): boolean;
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -56,6 +58,7 @@ export function startOperatorProcess(
   return {
     logPath,
     log: () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''),
+    running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
     restart: async () => {
       await stop();
       launch();

@@ -5,8 +5,9 @@
  * local process (see pod-process.ts) at an address of its own, 127.0.0.X, reports phase, podIP
  * and readiness from the pod's readiness probe, restarts exited containers, and on deletion
  * runs the preStop exec hook, stops the process group within the grace period and deletes
- * the pod for good. Not done: liveness/startup probes, init or sidecar containers (only the
- * first container runs), runAsUser, resource limits, projected/secret volumes, service links.
+ * the pod for good. Init containers run once, in order, before the first container. Not done:
+ * liveness/startup probes, sidecars (of the containers only the first runs), runAsUser,
+ * resource limits, projected/secret volumes, service links.
  */
 import {
   CoreV1Api,
@@ -14,12 +15,14 @@ import {
   makeInformer,
   PatchStrategy,
   setHeaderOptions,
+  type V1Container,
   type V1Pod,
   type V1PodCondition,
 } from '@kubernetes/client-node';
 import type { ChildProcess } from 'node:child_process';
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -41,7 +44,7 @@ import {
   type Mount,
 } from './pod-process.js';
 import { runProbe } from './probe.js';
-import { preparePodVolumes, VolumeNotReady } from './volumes.js';
+import { preparePodVolumes, VolumeNotReady, type PodVolumes } from './volumes.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const zktsArgv = ['node', join(repoRoot, 'bin/zkts')];
@@ -176,36 +179,55 @@ export async function startTestKubelet(opts: TestKubeletOptions): Promise<TestKu
     });
   };
 
+  const mountsFor = (container: V1Container, volumes: PodVolumes): Mount[] =>
+    (container.volumeMounts ?? []).flatMap((vm) => {
+      const source = volumes.paths.get(vm.name);
+      if (source === undefined) return [];
+      return [
+        {
+          source: vm.subPath ? join(source, vm.subPath) : source,
+          target: vm.mountPath,
+          readOnly: !!vm.readOnly,
+        },
+      ];
+    });
+
+  const processSpec = (run: PodRun, container: V1Container, mounts: Mount[], logName?: string) => ({
+    podDir: run.dir,
+    hostname: run.pod.spec?.hostname ?? run.pod.metadata?.name ?? '',
+    hostsFile: run.hostsFile,
+    podIp: run.ip,
+    argv: containerArgv(container, entrypoints),
+    env: containerEnv(run.pod, container, run.ip),
+    mounts,
+    workingDir: container.workingDir,
+    logName,
+  });
+
+  /** Init containers run once, in order, each to a zero exit, before the first start. */
+  const runInitContainers = async (run: PodRun, volumes: PodVolumes) => {
+    for (const init of run.pod.spec?.initContainers ?? []) {
+      const mounts = mountsFor(init, volumes);
+      for (const p of ensureMountPoints(mounts, run.hostsFile)) madeMountPoints.add(p);
+      const child = startPodProcess(processSpec(run, init, mounts, `init-${init.name}.log`));
+      const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      if (code !== 0) throw new Error(`init container ${init.name} exited ${code}`);
+    }
+  };
+
   const startContainer = async (run: PodRun) => {
     const pod = run.pod;
     const container = pod.spec?.containers[0];
     if (!container) throw new Error('pod has no container');
     if (!run.mounts) {
       const volumes = await preparePodVolumes(core, rootDir, run.dir, pod);
-      run.mounts = (container.volumeMounts ?? []).flatMap((vm) => {
-        const source = volumes.paths.get(vm.name);
-        if (source === undefined) return [];
-        return [
-          {
-            source: vm.subPath ? join(source, vm.subPath) : source,
-            target: vm.mountPath,
-            readOnly: !!vm.readOnly,
-          },
-        ];
-      });
+      writeHosts();
+      await runInitContainers(run, volumes);
+      run.mounts = mountsFor(container, volumes);
       for (const p of ensureMountPoints(run.mounts, run.hostsFile)) madeMountPoints.add(p);
     }
     writeHosts();
-    const child = startPodProcess({
-      podDir: run.dir,
-      hostname: pod.spec?.hostname ?? pod.metadata?.name ?? '',
-      hostsFile: run.hostsFile,
-      podIp: run.ip,
-      argv: containerArgv(container, entrypoints),
-      env: run.env,
-      mounts: run.mounts,
-      workingDir: container.workingDir,
-    });
+    const child = startPodProcess(processSpec(run, container, run.mounts));
     run.child = child;
     run.startedAt = new Date();
     run.ready = false;
@@ -469,6 +491,7 @@ export async function startTestKubelet(opts: TestKubeletOptions): Promise<TestKu
   const newRun = (pod: V1Pod, uid: string, key: string): PodRun => {
     const ip = addressFor(key);
     const dir = join(rootDir, 'pods', `${pod.metadata?.namespace}_${pod.metadata?.name}_${uid}`);
+    mkdirSync(dir, { recursive: true });
     const container = pod.spec?.containers[0];
     return {
       uid,

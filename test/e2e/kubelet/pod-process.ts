@@ -86,6 +86,8 @@ export interface PodProcessSpec {
   env: Record<string, string>;
   mounts: Mount[];
   workingDir?: string;
+  /** file name of the output log in podDir; default container.log */
+  logName?: string;
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -136,7 +138,7 @@ export function startPodProcess(spec: PodProcessSpec): ChildProcess {
   const script = join(spec.podDir, 'start.sh');
   writeFileSync(script, lines.join('\n') + '\n');
 
-  const log = openSync(join(spec.podDir, 'container.log'), 'a');
+  const log = openSync(join(spec.podDir, spec.logName ?? 'container.log'), 'a');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: '/root',

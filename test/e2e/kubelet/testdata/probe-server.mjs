@@ -22,6 +22,7 @@ const server = createServer(async (req, res) => {
         pid: process.pid,
         podName: process.env.POD_NAME,
         greeting: readFileSync(configFile, 'utf8'),
+        myid: readFileSync(`${process.env.DATA_DIR}/myid`, 'utf8').trim(),
         address: server.address(),
       };
     } else if (url.pathname === '/lookup') {
