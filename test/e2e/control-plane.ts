@@ -131,7 +131,11 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
 
   const launch = (name: string, args: string[]) => {
     const fd = openSync(logPath(name), 'a');
-    const child = spawn(join(binDir, name), args, { stdio: ['ignore', fd, fd] });
+    // setpriv --pdeathsig: the kernel kills the component if this process dies without
+    // running its exit handler (SIGKILL, a crash), so nothing outlives a test run.
+    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', join(binDir, name), ...args], {
+      stdio: ['ignore', fd, fd],
+    });
     closeSync(fd);
     children.set(name, child);
     return child;

@@ -148,9 +148,22 @@ export function startPodProcess(spec: PodProcessSpec): ChildProcess {
     NODE_OPTIONS: `--import=${shimPath} ${spec.env.NODE_OPTIONS ?? ''}`.trim(),
   };
   // detached: a process group of its own, so deleting the pod kills everything it started.
+  // setpriv --pdeathsig: the pod dies with the kubelet's process even if no exit handler runs.
   const child = spawn(
-    'unshare',
-    ['-m', '-u', '--propagation', 'private', 'sh', script, ...spec.argv],
+    'setpriv',
+    [
+      '--pdeathsig',
+      'KILL',
+      '--',
+      'unshare',
+      '-m',
+      '-u',
+      '--propagation',
+      'private',
+      'sh',
+      script,
+      ...spec.argv,
+    ],
     {
       env,
       stdio: ['ignore', log, log],
