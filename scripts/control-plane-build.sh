@@ -27,6 +27,7 @@ if [ "$complete" = 1 ]; then
   exit 0
 fi
 
+command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin
 command -v go >/dev/null || { echo "control-plane-build: go is not installed" >&2; exit 1; }
 
 # Built into a scratch dir and moved in whole, so an interrupted build never looks cached.
@@ -37,6 +38,11 @@ trap 'rm -rf "$tmp"' EXIT
 # -p 2 and nice keep a 2-core machine usable while this runs; -trimpath and -s -w make the
 # binaries smaller and independent of where the module cache sits.
 export GOFLAGS="-trimpath -modcacherw -mod=readonly"
+# The build and module caches (about 3.7 GB) are only needed to make these binaries once:
+# they live in the scratch dir and go with it, unless the caller's own are to be kept.
+if [ "${ZKTS_CONTROL_PLANE_KEEP_GO_CACHES:-}" != 1 ]; then
+  export GOCACHE="$tmp/go-build" GOMODCACHE="$tmp/go-mod"
+fi
 build_flags=(-p 2)
 # What kubernetes' own build stamps in (hack/lib/version.sh), so /version names the release.
 minor=$(echo "$k8s_version" | cut -d. -f2)
@@ -50,8 +56,8 @@ echo "control-plane-build: building kubernetes $k8s_version and etcd $etcd_versi
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager)
 (cd "$tools/etcd" && nice -n 10 go build "${build_flags[@]}" -ldflags="-s -w" -o "$tmp/etcd" go.etcd.io/etcd/server/v3)
 
-rm -rf "$out"
-mv "$tmp" "$out"
-trap - EXIT
+rm -rf "$out" "$tmp/go-build" "$tmp/go-mod"
+mkdir "$out"
+mv "$tmp/kube-apiserver" "$tmp/kube-controller-manager" "$tmp/etcd" "$out/"
 echo "control-plane-build: built in $(($(date +%s) - start)) s" >&2
 echo "$out"
