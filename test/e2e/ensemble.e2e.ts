@@ -102,13 +102,26 @@ async function memberAddresses(name: string, replicas: number): Promise<string[]
   return out;
 }
 
-/** Every acknowledged znode under /e2e must be readable through every member. */
+/**
+ * Every acknowledged znode must be readable through every member. A follower applies a commit
+ * a moment after the leader acknowledged it, so a missing node gets a few seconds to appear.
+ */
 async function expectAllWrites(name: string, replicas: number, acked: Map<string, string>) {
   for (const addr of await memberAddresses(name, replicas)) {
     const zk = await connectZk(addr);
     try {
-      for (const [path, value] of acked)
-        expect(await zk.get(path), `${path} via ${addr}`).toBe(value);
+      for (const [path, value] of acked) {
+        let got: string | undefined;
+        await waitFor(
+          `${path} via ${addr}`,
+          async () => {
+            got = await zk.get(path);
+            return true;
+          },
+          10_000,
+        ).catch(() => undefined);
+        expect(got, `${path} via ${addr}`).toBe(value);
+      }
     } finally {
       zk.close();
     }
@@ -264,11 +277,17 @@ describe('operator end to end on the loopback control plane', () => {
         const svcs = await core.listNamespacedService({ namespace: ns });
         const cms = await core.listNamespacedConfigMap({ namespace: ns });
         const pods = await core.listNamespacedPod({ namespace: ns });
+        const pdbs = await kubeOk<{ items: unknown[] }>(
+          kc,
+          'GET',
+          `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets`,
+        );
         return (
           cr.status === 404 &&
           sts.items.length === 0 &&
           svcs.items.length === 0 &&
           !cms.items.some((c) => c.metadata?.ownerReferences?.length) &&
+          pdbs.items.length === 0 &&
           pods.items.length === 0
         );
       },
