@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { formatSessionDump, roundToNextTick, SessionTable } from './session-table.js';
+
+describe('SessionTable', () => {
+  it('puts the deadline on the next tick strictly after now + timeout', () => {
+    expect(roundToNextTick(10_000, 2000)).toBe(12_000);
+    expect(roundToNextTick(10_001, 2000)).toBe(12_000);
+    const t = new SessionTable(2000);
+    t.create(1n, 4000, 6000);
+    expect(t.get(1n)!.expiryMs).toBe(12_000);
+    expect(t.nextExpiryMs()).toBe(12_000);
+    expect(t.expire(11_999)).toEqual([]);
+    expect(t.expire(12_000)).toEqual([1n]);
+    expect(t.get(1n)!.closing).toBe(true);
+    expect(t.expire(50_000)).toEqual([]);
+  });
+
+  it('touch moves a session to a later bucket; closing and unknown sessions refuse it', () => {
+    const t = new SessionTable(1000);
+    t.create(1n, 3000, 0);
+    t.create(2n, 3000, 0);
+    expect(t.touch(1n, 2500)).toBe(true);
+    expect(t.touch(9n, 2500)).toBe(false);
+    expect(t.expire(4000)).toEqual([2n]);
+    expect(t.touch(2n, 4000)).toBe(false);
+    expect(t.expire(5999)).toEqual([]);
+    expect(t.expire(6000)).toEqual([1n]);
+    t.create(3n, 3000, 0);
+    t.setClosing(3n);
+    expect(t.touch(3n, 10)).toBe(false);
+  });
+
+  it('expire returns every overdue bucket in deadline order', () => {
+    const t = new SessionTable(1000);
+    t.create(5n, 5000, 0);
+    t.create(4n, 2000, 0);
+    t.create(6n, 2000, 500);
+    expect(t.expire(100_000)).toEqual([4n, 6n, 5n]);
+    expect(t.nextExpiryMs()).toBeUndefined();
+  });
+
+  it('remove forgets the session; iteration and size see live ones', () => {
+    const t = new SessionTable(1000);
+    t.create(1n, 2000, 0);
+    t.create(2n, 2000, 0);
+    expect(t.remove(1n)).toBe(true);
+    expect(t.remove(1n)).toBe(false);
+    expect([...t].map((s) => s.id)).toEqual([2n]);
+    expect(t.size).toBe(1);
+    expect(t.expire(3000)).toEqual([2n]);
+  });
+
+  it('dump keeps emptied buckets until they pass, like ExpiryQueue', () => {
+    const t = new SessionTable(2000);
+    t.create(0x100017f3a2b0000n, 4000, 0);
+    t.touch(0x100017f3a2b0000n, 2000);
+    const dump = t.dump((ms) => `T${ms}`);
+    expect(dump).toEqual({
+      bucketCount: 2,
+      sessionCount: 1,
+      buckets: [
+        { expiryMs: 6000, expiresAt: 'T6000', sessionIds: [] },
+        { expiryMs: 8000, expiresAt: 'T8000', sessionIds: [0x100017f3a2b0000n] },
+      ],
+    });
+    expect(formatSessionDump(dump)).toBe(
+      'Session Sets (2)/(1):\n0 expire at T6000:\n1 expire at T8000:\n\t0x100017f3a2b0000\n',
+    );
+  });
+});
