@@ -68,3 +68,19 @@ describe('SessionTable', () => {
     );
   });
 });
+
+describe('SessionTable reconnects', () => {
+  it('a touch with a new timeout reschedules with it; isActive follows closing', () => {
+    const t = new SessionTable(1000);
+    t.create(1n, 2000, 0);
+    expect(t.isActive(1n)).toBe(true);
+    expect(t.setTimeout(1n, 10_000, 500)).toBe(true);
+    expect(t.get(1n)).toMatchObject({ timeoutMs: 10_000, expiryMs: 11_000 });
+    expect(t.touch(1n, 1000)).toBe(true);
+    expect(t.get(1n)!.expiryMs).toBe(12_000);
+    t.setClosing(1n);
+    expect(t.isActive(1n)).toBe(false);
+    expect(t.isActive(2n)).toBe(false);
+    expect(t.setTimeout(1n, 3000, 2000)).toBe(false);
+  });
+});

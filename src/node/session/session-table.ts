@@ -51,12 +51,27 @@ export class SessionTable implements Iterable<Session> {
     return session;
   }
 
-  /** Any frame from the client refreshes its session; false if unknown or closing. */
-  touch(id: bigint, nowMs: number): boolean {
+  /**
+   * Any frame from the client refreshes its session; false if unknown or closing. Apache
+   * touches with the connection's negotiated timeout, so a reconnect may pass a new one.
+   */
+  touch(id: bigint, nowMs: number, timeoutMs?: number): boolean {
     const session = this.sessions.get(id);
     if (session === undefined || session.closing) return false;
+    if (timeoutMs !== undefined) session.timeoutMs = timeoutMs;
     this.schedule(session, nowMs);
     return true;
+  }
+
+  /** A reconnect negotiated a new timeout: same as touch(id, nowMs, timeoutMs). */
+  setTimeout(id: bigint, timeoutMs: number, nowMs: number): boolean {
+    return this.touch(id, nowMs, timeoutMs);
+  }
+
+  /** Known and not closing: a reconnect or a request may still use it. */
+  isActive(id: bigint): boolean {
+    const session = this.sessions.get(id);
+    return session !== undefined && !session.closing;
   }
 
   setClosing(id: bigint): void {
