@@ -1,0 +1,223 @@
+/**
+ * Snapshot stream codec (persistence.md §3.2), pure. The encoder is a generator of chunks
+ * so a writer can yield to the event loop between them while the tree keeps changing
+ * (the fuzzy snapshot); the decoder checks structure, parents and every present seal.
+ */
+import { JuteReader, JuteWriter } from '../proto/jute.js';
+import type { ACL, StatPersisted } from '../proto/types.js';
+import { Adler32, adler32 } from './adler32.js';
+import type { SnapshotData, SnapshotNode, SnapshotTail, ZxidDigest } from './snapshot-types.js';
+
+export const SNAP_MAGIC = 0x5a4b534e; // "ZKSN"
+export const SNAP_VERSION = 2;
+export const SNAP_DBID = -1n;
+export const DIGEST_VERSION = 2;
+/** Every complete snapshot ends with ustring "/". */
+export const SNAP_TAIL = Buffer.from([0, 0, 0, 1, 0x2f]);
+
+export function writeAcl(w: JuteWriter, a: ACL): void {
+  w.int(a.perms).string(a.id.scheme).string(a.id.id);
+}
+
+export function readAcl(r: JuteReader): ACL {
+  const perms = r.int();
+  const scheme = r.stringOrEmpty();
+  const id = r.stringOrEmpty();
+  return { perms, id: { scheme, id } };
+}
+
+export function writeStatPersisted(w: JuteWriter, s: StatPersisted): void {
+  w.long(s.czxid)
+    .long(s.mzxid)
+    .longNumber(s.ctime)
+    .longNumber(s.mtime)
+    .int(s.version)
+    .int(s.cversion)
+    .int(s.aversion)
+    .long(s.ephemeralOwner)
+    .long(s.pzxid);
+}
+
+export function readStatPersisted(r: JuteReader): StatPersisted {
+  return {
+    czxid: r.long(),
+    mzxid: r.long(),
+    ctime: r.longNumber(),
+    mtime: r.longNumber(),
+    version: r.int(),
+    cversion: r.int(),
+    aversion: r.int(),
+    ephemeralOwner: r.long(),
+    pzxid: r.long(),
+  };
+}
+
+/**
+ * Yields the snapshot image in chunks of about chunkBytes. Nodes are read from data.nodes
+ * lazily, one chunk at a time; tail() is called after the last node, so it sees the
+ * digest and zxid of the tree as it is when the node walk ends (what Apache records).
+ */
+export function* encodeSnapshotChunks(
+  data: SnapshotData,
+  tail: () => SnapshotTail,
+  chunkBytes = 256 * 1024,
+): Generator<Buffer, void, void> {
+  const sum = new Adler32();
+  let w = new JuteWriter(chunkBytes + 4096);
+  const cut = (): Buffer => {
+    const chunk = w.toBuffer();
+    sum.update(chunk);
+    w = new JuteWriter(chunkBytes + 4096);
+    return chunk;
+  };
+  w.int(SNAP_MAGIC).int(SNAP_VERSION).long(SNAP_DBID);
+  w.int(data.sessions.size);
+  for (const [id, timeoutMs] of data.sessions) w.long(id).int(timeoutMs);
+  w.int(data.acls.size);
+  for (const [index, acls] of data.acls) {
+    w.long(index).vector(acls, writeAcl);
+    if (w.length >= chunkBytes) yield cut();
+  }
+  for (const n of data.nodes) {
+    w.string(n.path).buffer(n.data).long(n.aclIndex);
+    writeStatPersisted(w, n.stat);
+    if (w.length >= chunkBytes) yield cut();
+  }
+  w.string('/');
+  const seal = (): void => {
+    // The running checksum covers every byte before the seal, including earlier seals.
+    w.long(BigInt(sum.peek(w.view()))).string('/');
+  };
+  const t = tail();
+  seal();
+  const d = t.zxidDigest ?? { zxid: 0n, digestVersion: DIGEST_VERSION, digest: 0n };
+  w.long(d.zxid).int(d.digestVersion).long(d.digest);
+  seal();
+  w.long(t.lastProcessedZxid ?? 0n);
+  seal();
+  yield cut();
+}
+
+/** The whole image in one Buffer (tests, small trees, tools). */
+export function encodeSnapshot(data: SnapshotData, tail: SnapshotTail): Buffer {
+  return Buffer.concat([...encodeSnapshotChunks(data, () => tail)]);
+}
+
+export class SnapshotFormatError extends Error {
+  override name = 'SnapshotFormatError';
+  constructor(
+    readonly offset: number,
+    reason: string,
+  ) {
+    super(`${reason} at byte offset ${offset}`);
+  }
+}
+
+export interface DecodedSnapshot {
+  sessions: Map<bigint, number>;
+  acls: Map<bigint, ACL[]>;
+  nodes: SnapshotNode[];
+  /** null when the file predates the digest section. */
+  zxidDigest: ZxidDigest | null;
+  /** null when the file predates the lastProcessedZxid section. */
+  lastProcessedZxid: bigint | null;
+  /** How many seals were present and verified (1..3). */
+  seals: number;
+}
+
+/** True when the image could be a complete snapshot (FileSnap's tail check). */
+export function hasValidTail(buf: Uint8Array): boolean {
+  if (buf.length < 10) return false;
+  const t = buf.subarray(buf.length - 5);
+  return SNAP_TAIL.every((b, i) => t[i] === b);
+}
+
+/** Decodes an uncompressed snapshot image; throws SnapshotFormatError on anything wrong. */
+export function decodeSnapshot(buf: Buffer, maxLengthBytes = 0xfffff * 2): DecodedSnapshot {
+  const r = new JuteReader(buf, 0, maxLengthBytes);
+  const at = <T>(what: string, f: () => T): T => {
+    const off = r.offset;
+    try {
+      return f();
+    } catch (err) {
+      if (err instanceof SnapshotFormatError) throw err;
+      throw new SnapshotFormatError(
+        off,
+        `${what}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  };
+  const magic = at('header', () => r.int());
+  if (magic !== SNAP_MAGIC)
+    throw new SnapshotFormatError(
+      0,
+      `bad magic 0x${(magic >>> 0).toString(16)} (expected 0x5a4b534e "ZKSN")`,
+    );
+  at('header', () => {
+    r.int();
+    r.long();
+  });
+  const sessions = new Map<bigint, number>();
+  const sessionCount = at('session count', () => r.int());
+  if (sessionCount < 0 || sessionCount * 12 > r.remaining)
+    throw new SnapshotFormatError(r.offset - 4, `impossible session count ${sessionCount}`);
+  for (let i = 0; i < sessionCount; i++) at('session', () => sessions.set(r.long(), r.int()));
+  const acls = new Map<bigint, ACL[]>();
+  const aclCount = at('ACL cache count', () => r.int());
+  if (aclCount < 0 || aclCount * 12 > r.remaining)
+    throw new SnapshotFormatError(r.offset - 4, `impossible ACL cache count ${aclCount}`);
+  for (let i = 0; i < aclCount; i++)
+    at('ACL cache entry', () => acls.set(r.long(), r.vector(readAcl) ?? []));
+  const nodes: SnapshotNode[] = [];
+  const known = new Set<string>();
+  for (;;) {
+    const off = r.offset;
+    const path = at('node path', () => r.string());
+    if (path === '/') break;
+    if (path === null) throw new SnapshotFormatError(off, 'null node path');
+    if (path !== '') {
+      const parent = path.slice(0, path.lastIndexOf('/'));
+      if (!known.has(parent))
+        throw new SnapshotFormatError(off, `node ${path} appears before its parent "${parent}"`);
+    }
+    known.add(path);
+    const node = at(`node ${path}`, () => ({
+      path,
+      data: r.buffer(),
+      aclIndex: r.long(),
+      stat: readStatPersisted(r),
+    }));
+    nodes.push(node);
+  }
+  let seals = 0;
+  const checkSeal = (): void => {
+    const off = r.offset;
+    const expected = BigInt(adler32(buf, 0, off));
+    const stored = at('seal', () => r.long());
+    if (stored !== expected)
+      throw new SnapshotFormatError(
+        off,
+        `CRC corruption: seal ${stored} does not match Adler32 ${expected} of the preceding bytes`,
+      );
+    const slash = at('seal', () => r.string());
+    if (slash !== '/') throw new SnapshotFormatError(off + 8, 'seal not followed by "/"');
+    seals++;
+  };
+  checkSeal();
+  let zxidDigest: ZxidDigest | null = null;
+  let lastProcessedZxid: bigint | null = null;
+  if (!r.atEnd()) {
+    zxidDigest = at('ZxidDigest', () => ({
+      zxid: r.long(),
+      digestVersion: r.int(),
+      digest: r.long(),
+    }));
+    checkSeal();
+    if (!r.atEnd()) {
+      lastProcessedZxid = at('lastProcessedZxid', () => r.long());
+      checkSeal();
+    }
+  }
+  if (!r.atEnd()) throw new SnapshotFormatError(r.offset, 'unexpected bytes after the last seal');
+  return { sessions, acls, nodes, zxidDigest, lastProcessedZxid, seals };
+}

@@ -1,0 +1,33 @@
+/**
+ * What a snapshot holds, as the tree exports and imports it. Mirrors
+ * src/node/tree/snapshot-data.ts (the tree's contract); kept here until that file lands,
+ * structurally identical so either can be passed where the other is expected.
+ */
+import type { ACL, StatPersisted } from '../proto/types.js';
+
+export interface SnapshotNode {
+  /** The root is "" (as Apache writes it); children are parent + "/" + name. */
+  path: string;
+  data: Buffer | null;
+  aclIndex: bigint;
+  stat: StatPersisted;
+}
+
+export interface SnapshotData {
+  sessions: Map<bigint, number>;
+  acls: Map<bigint, ACL[]>;
+  nodes: Iterable<SnapshotNode>;
+}
+
+/** The ZxidDigest section: zxid 0 means "no digest". */
+export interface ZxidDigest {
+  zxid: bigint;
+  digestVersion: number;
+  digest: bigint;
+}
+
+/** Values read at the end of serialization (after the fuzzy node walk), as Apache does. */
+export interface SnapshotTail {
+  zxidDigest: ZxidDigest | null;
+  lastProcessedZxid: bigint | null;
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { adler32 } from './adler32.js';
+import { encodeLogHeader, frameEntries, scanLog } from './txn-log-format.js';
+
+const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+
+// persistence.md §2.6: header + createSession entry, checksum computed with java.util.zip.Adler32.
+const payload = hex(`
+  01 00 01 7f 3a 2b 00 00  00 00 00 00  00 00 00 00 00 00 00 01
+  00 00 01 8b cf e5 68 00  ff ff ff f6  00 00 75 30
+  00 00 00 02 00 00 00 00 51 c6 d6 60`);
+const expected = hex(`
+  5a 4b 4c 47 00 00 00 02 00 00 00 00 00 00 00 00
+  00 00 00 00 be 6e 0a 77  00 00 00 30`);
+
+describe('txn log framing', () => {
+  it('matches the spec example byte for byte', () => {
+    expect(payload.length).toBe(48);
+    const image = Buffer.concat([encodeLogHeader(), frameEntries([payload])]);
+    expect(image).toEqual(Buffer.concat([expected, payload, Buffer.from([0x42])]));
+  });
+
+  it('adler32 of known strings matches zlib values', () => {
+    expect(adler32(Buffer.from('Wikipedia'))).toBe(0x11e60398);
+    expect(adler32(Buffer.alloc(0))).toBe(1);
+    // Long input exercises the modulo reduction.
+    const big = Buffer.alloc(3_000_000, 0xff);
+    let a = 1,
+      b = 0;
+    for (const x of big) {
+      a = (a + x) % 65521;
+      b = (b + a) % 65521;
+    }
+    expect(adler32(big)).toBe(((b << 16) | a) >>> 0);
+  });
+
+  it('scans entries, stops cleanly at zero padding', () => {
+    const p2 = Buffer.from('second');
+    const image = Buffer.concat([
+      encodeLogHeader(),
+      frameEntries([payload, p2]),
+      Buffer.alloc(1000),
+    ]);
+    const r = scanLog(image, 1 << 20);
+    expect(r.entries.map((e) => e.payload)).toEqual([payload, p2]);
+    expect(r.entries[0]!.offset).toBe(16);
+    expect(r.end).toEqual({ kind: 'clean', offset: 16 + 61 + 19 });
+  });
+
+  it('every cut of the last entry is a torn tail keeping the whole entries', () => {
+    const p2 = Buffer.from('second entry payload');
+    const full = Buffer.concat([encodeLogHeader(), frameEntries([payload, p2])]);
+    const firstEnd = 16 + 61;
+    for (let cut = firstEnd + 1; cut < full.length; cut++) {
+      const r = scanLog(full.subarray(0, cut), 1 << 20);
+      expect(r.entries.length).toBe(1);
+      expect(['torn', 'clean']).toContain(r.end.kind);
+      expect(r.end.offset).toBe(firstEnd);
+      // The same cut inside a preallocated (zero-filled) file is also a torn tail.
+      const padded = Buffer.concat([full.subarray(0, cut), Buffer.alloc(4096)]);
+      const rp = scanLog(padded, 1 << 20);
+      expect(rp.entries.length).toBe(1);
+      expect(['torn', 'clean']).toContain(rp.end.kind);
+      expect(rp.end.offset).toBe(firstEnd);
+    }
+  });
+
+  it('a flipped byte before the tail is corruption at that entry', () => {
+    const p2 = Buffer.from('second');
+    const image = Buffer.concat([encodeLogHeader(), frameEntries([payload, p2, p2])]);
+    for (let i = 16; i < 16 + 61; i++) {
+      const bad = Buffer.from(image);
+      bad[i]! ^= 0x10;
+      const r = scanLog(bad, 1 << 20);
+      expect(r.entries.length).toBe(0);
+      expect(r.end.kind).toBe('corrupt');
+      expect(r.end.offset).toBe(16);
+    }
+  });
+
+  it('rejects a bad magic', () => {
+    const image = Buffer.concat([encodeLogHeader(), frameEntries([payload])]);
+    image[0] = 0;
+    expect(scanLog(image, 1 << 20).end.kind).toBe('bad-header');
+  });
+});

@@ -1,0 +1,278 @@
+/**
+ * The txn log writer (persistence.md §2): group commit into `log.<zxid>` files.
+ * Every txn waiting when a flush starts goes into one write and one fdatasync; a caller's
+ * promise resolves only after the fsync that covers its txn, so nothing is acknowledged
+ * before it is durable. On a disk fault the batch is cut off again (the file ends at the
+ * last good entry), every waiting append rejects with DiskFaultError, and the log stays
+ * failed until retry() finds the disk writable again.
+ */
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { limits } from '../../shared/limits.js';
+import { DiskFaultError } from './errors.js';
+import { errnoCode, fsyncDir, writeFully } from './fs-util.js';
+import { logFileName } from './file-names.js';
+import type { StorageLogger } from './logger.js';
+import { encodeLogHeader, frameEntries, TXNLOG_HEADER_BYTES } from './txn-log-format.js';
+
+export interface TxnLogOptions {
+  /** The version-2 directory the log files live in. */
+  dir: string;
+  /** Sparse preallocation step in bytes (zookeeper.preAllocSize); 0 disables it. */
+  preAllocBytes: number;
+  /** false = zookeeper.forceSync=no: writes are acknowledged without fsync. */
+  forceSync: boolean;
+  logger: StorageLogger;
+  maxTxnsPerFsync?: number;
+  /** Called after every fsync, for metrics (fsync time histogram, batch sizes). */
+  onFsync?: (durationMs: number, txns: number) => void;
+  /** Called when the log enters or leaves the failed state. */
+  onFault?: (err: DiskFaultError | null) => void;
+}
+
+export interface TxnLogStats {
+  fsyncCount: number;
+  txnsWritten: number;
+  batches: number;
+  fsyncTimeTotalMs: number;
+  fsyncTimeMaxMs: number;
+  lastFsyncMs: number;
+  /** txnsWritten / batches. */
+  txnsPerFsync: number;
+  diskFaults: number;
+  /** Non-null while writes are refused. */
+  failure: string | null;
+  currentFile: string | null;
+  txnsInCurrentFile: number;
+  bytesInCurrentFile: number;
+}
+
+interface Waiting {
+  zxid: bigint;
+  payload: Uint8Array;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export class TxnLog {
+  private fh: FileHandle | null = null;
+  private fileName: string | null = null;
+  /** End of the last durable entry in the current file. */
+  private pos = 0;
+  private fileSize = 0;
+  private waiting: Waiting[] = [];
+  private flushing: Promise<void> | null = null;
+  private rollRequested = false;
+  private failed: DiskFaultError | null = null;
+  private closed = false;
+  private readonly maxBatch: number;
+  private readonly counters = {
+    fsyncCount: 0,
+    txnsWritten: 0,
+    batches: 0,
+    fsyncTimeTotalMs: 0,
+    fsyncTimeMaxMs: 0,
+    lastFsyncMs: 0,
+    diskFaults: 0,
+    txnsInCurrentFile: 0,
+  };
+
+  constructor(private readonly opts: TxnLogOptions) {
+    this.maxBatch = opts.maxTxnsPerFsync ?? limits.maxTxnsPerFsync;
+    if (!opts.forceSync)
+      opts.logger.warn(
+        { forceSync: false },
+        'forceSync=no: txns are acknowledged before they reach the disk; a crash or power loss can lose acknowledged writes',
+      );
+  }
+
+  /** Resolves once the txn's bytes are written and (with forceSync) fsynced. */
+  append(zxid: bigint, payload: Uint8Array): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('txn log is closed'));
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ zxid, payload, resolve, reject });
+      if (!this.flushing) this.flushing = this.flushLoop();
+    });
+  }
+
+  /** The next append starts a new file (after a snapshot trigger). */
+  roll(): void {
+    this.rollRequested = true;
+  }
+
+  get isFailed(): boolean {
+    return this.failed !== null;
+  }
+
+  get stats(): TxnLogStats {
+    const c = this.counters;
+    return {
+      ...c,
+      txnsPerFsync: c.batches === 0 ? 0 : c.txnsWritten / c.batches,
+      failure: this.failed?.message ?? null,
+      currentFile: this.fileName,
+      bytesInCurrentFile: this.pos,
+    };
+  }
+
+  /** Waits until everything appended so far is durable (or rejected). */
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  private async flushLoop(): Promise<void> {
+    // Let every append made in this turn of the event loop join the first batch.
+    await new Promise<void>((r) => setImmediate(r));
+    try {
+      while (this.waiting.length > 0 && !this.failed) {
+        const batch = this.waiting.splice(0, this.maxBatch);
+        await this.writeBatch(batch);
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private async writeBatch(batch: Waiting[]): Promise<void> {
+    let stage = 'open';
+    try {
+      if (this.rollRequested || !this.fh) {
+        await this.closeFile();
+        this.rollRequested = false;
+        await this.openFile(batch[0]!.zxid);
+      }
+      const bytes = frameEntries(batch.map((w) => w.payload));
+      stage = 'preallocate';
+      await this.preallocate(this.pos + bytes.length);
+      stage = 'write';
+      await writeFully(this.fh!, bytes, this.pos);
+      if (this.opts.forceSync) {
+        stage = 'fdatasync';
+        const t0 = performance.now();
+        await this.fh!.datasync();
+        this.recordFsync(performance.now() - t0, batch.length);
+      }
+      this.pos += bytes.length;
+      this.counters.txnsWritten += batch.length;
+      this.counters.batches += 1;
+      this.counters.txnsInCurrentFile += batch.length;
+      for (const w of batch) w.resolve();
+    } catch (err) {
+      await this.fail(err, stage, batch);
+    }
+  }
+
+  private recordFsync(ms: number, txns: number): void {
+    const c = this.counters;
+    c.fsyncCount += 1;
+    c.fsyncTimeTotalMs += ms;
+    c.lastFsyncMs = ms;
+    if (ms > c.fsyncTimeMaxMs) c.fsyncTimeMaxMs = ms;
+    this.opts.onFsync?.(ms, txns);
+  }
+
+  private async openFile(firstZxid: bigint): Promise<void> {
+    const name = logFileName(firstZxid);
+    const path = join(this.opts.dir, name);
+    // 'wx': a log file is never appended to after it was closed (Apache starts a new one).
+    const fh = await open(path, 'wx');
+    this.fh = fh;
+    this.fileName = path;
+    await writeFully(fh, encodeLogHeader(), 0);
+    this.pos = TXNLOG_HEADER_BYTES;
+    this.fileSize = TXNLOG_HEADER_BYTES;
+    this.counters.txnsInCurrentFile = 0;
+    await fh.sync();
+    await fsyncDir(this.opts.dir);
+  }
+
+  /** Extends the file sparsely ahead of the write position, as FilePadding does. */
+  private async preallocate(needEnd: number): Promise<void> {
+    const step = this.opts.preAllocBytes;
+    if (step <= 0) return;
+    let size = this.fileSize;
+    while (needEnd + 4096 >= size) size += step;
+    if (size === this.fileSize) return;
+    await writeFully(this.fh!, Buffer.alloc(1), size - 1);
+    this.fileSize = size;
+  }
+
+  private async closeFile(): Promise<void> {
+    const fh = this.fh;
+    this.fh = null;
+    this.fileName = null;
+    if (fh) await fh.close();
+  }
+
+  private async fail(err: unknown, stage: string, batch: Waiting[]): Promise<void> {
+    const code = errnoCode(err);
+    const file = this.fileName ?? this.opts.dir;
+    this.counters.diskFaults += 1;
+    // Cut the partial batch off so the file ends at the last acknowledged entry; truncating
+    // frees blocks, so it works on a full disk too.
+    let cut = 'no file open';
+    if (this.fh) {
+      try {
+        await this.fh.truncate(this.pos);
+        await this.fh.datasync();
+        this.fileSize = this.pos;
+        cut = `truncated to ${this.pos} bytes`;
+      } catch (e) {
+        cut = `truncate to ${this.pos} failed: ${errnoCode(e)}`;
+      }
+    }
+    const fault = new DiskFaultError(
+      code,
+      file,
+      `txn log ${stage} failed with ${code} on ${file} (${cut}); writes are refused until the disk is writable again: ${
+        err instanceof Error ? err.message : String(err)
+      }`,
+    );
+    this.failed = fault;
+    this.opts.logger.error({ code, file, stage, txns: batch.length }, fault.message);
+    const rejected = [...batch, ...this.waiting.splice(0)];
+    for (const w of rejected) w.reject(fault);
+    this.opts.onFault?.(fault);
+  }
+
+  /**
+   * Probes the disk (writes and fsyncs a small file in the log dir); if that works the log
+   * leaves the failed state and the next append starts a new file. Returns true when writable.
+   */
+  async retry(probeBytes = 64 * 1024): Promise<boolean> {
+    if (!this.failed) return true;
+    if (this.closed) return false;
+    const probe = join(this.opts.dir, '.zkts-probe');
+    try {
+      const fh = await open(probe, 'w');
+      try {
+        await writeFully(fh, Buffer.alloc(probeBytes, 1), 0);
+        await fh.datasync();
+      } finally {
+        await fh.close();
+        await unlink(probe).catch(() => undefined);
+      }
+    } catch (err) {
+      this.opts.logger.warn({ code: errnoCode(err) }, 'txn log disk still not writable');
+      return false;
+    }
+    try {
+      await this.closeFile();
+    } catch {
+      // The old handle may be unusable after EIO; its contents were already cut back.
+    }
+    this.rollRequested = true;
+    this.failed = null;
+    this.opts.logger.info({}, 'txn log disk writable again; resuming writes in a new log file');
+    this.opts.onFault?.(null);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.drain();
+    await this.closeFile();
+  }
+}
