@@ -75,7 +75,11 @@ async function waitEnsembleReady(
       last = await status(name);
       const ready =
         last.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-      const leaders = last.members?.filter((m) => m.role === 'leader') ?? [];
+      // A one-member ensemble may run standalone (the CRD's role enum allows it).
+      const leaders =
+        last.members?.filter(
+          (m) => m.role === 'leader' || (replicas === 1 && m.role === 'standalone'),
+        ) ?? [];
       return (
         ready &&
         last.readyReplicas === replicas &&
