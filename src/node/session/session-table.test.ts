@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { formatSessionDump, roundToNextTick, SessionTable } from './session-table.js';
 
 describe('SessionTable', () => {
@@ -82,5 +83,69 @@ describe('SessionTable reconnects', () => {
     expect(t.isActive(1n)).toBe(false);
     expect(t.isActive(2n)).toBe(false);
     expect(t.setTimeout(1n, 3000, 2000)).toBe(false);
+  });
+});
+
+describe('SessionTable properties', () => {
+  it('expires a session exactly when its bucket deadline passes, and only once', () => {
+    const op = fc.oneof(
+      fc.record({
+        op: fc.constant('create' as const),
+        id: fc.integer({ min: 1, max: 6 }),
+        timeoutMs: fc.integer({ min: 1, max: 10_000 }),
+      }),
+      fc.record({ op: fc.constant('touch' as const), id: fc.integer({ min: 1, max: 6 }) }),
+      fc.record({ op: fc.constant('remove' as const), id: fc.integer({ min: 1, max: 6 }) }),
+      fc.record({ op: fc.constant('expire' as const) }),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3000 }),
+        fc.array(fc.tuple(op, fc.integer({ min: 0, max: 2000 })), { maxLength: 80 }),
+        (tickMs, steps) => {
+          const t = new SessionTable(tickMs);
+          let now = 0;
+          const deadline = new Map<bigint, number>();
+          const expired = new Set<bigint>();
+          for (const [o, dt] of steps) {
+            now += dt;
+            if (o.op === 'create') {
+              const id = BigInt(o.id);
+              if (expired.has(id)) continue;
+              t.create(id, o.timeoutMs, now);
+              deadline.set(id, (Math.floor((now + o.timeoutMs) / tickMs) + 1) * tickMs);
+            } else if (o.op === 'touch') {
+              const id = BigInt(o.id);
+              const ok = t.touch(id, now);
+              expect(ok).toBe(deadline.has(id) && !expired.has(id));
+              if (ok) {
+                const s = t.get(id)!;
+                deadline.set(id, (Math.floor((now + s.timeoutMs) / tickMs) + 1) * tickMs);
+              }
+            } else if (o.op === 'remove') {
+              const id = BigInt(o.id);
+              t.remove(id);
+              deadline.delete(id);
+              expired.delete(id);
+            } else {
+              const out = t.expire(now);
+              expect(new Set(out).size).toBe(out.length);
+              for (const id of out) {
+                expect(expired.has(id)).toBe(false);
+                expect(deadline.get(id)!).toBeLessThanOrEqual(now);
+                expired.add(id);
+              }
+              for (const [id, d] of deadline) {
+                if (d <= now) expect(expired.has(id)).toBe(true);
+              }
+            }
+            const next = t.nextExpiryMs();
+            for (const [id, d] of deadline) {
+              if (!expired.has(id)) expect(next).toBeLessThanOrEqual(d);
+            }
+          }
+        },
+      ),
+    );
   });
 });

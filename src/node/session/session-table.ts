@@ -105,8 +105,10 @@ export class SessionTable implements Iterable<Session> {
 
   /**
    * Drops every bucket whose deadline is at or before nowMs and returns its sessions, now
-   * marked closing. They stay in the table until remove() (after their closeSession txn), but
-   * are never returned again.
+   * marked closing. They stay in the table until remove() (after their closeSession txn).
+   * A session that was already closing (its client sent closeSession) is returned too, as
+   * Apache's tracker does: that retries a lost closeSession once. A closing session is never
+   * rescheduled, so no id comes back a third time.
    */
   expire(nowMs: number): bigint[] {
     const due = [...this.buckets.keys()].filter((t) => t <= nowMs).sort((a, b) => a - b);
