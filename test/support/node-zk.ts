@@ -70,7 +70,14 @@ export const zk = zookeeper as {
   CreateMode: Record<string, number>;
   Exception: Record<string, number>;
   Event: Record<string, number>;
-  Permission: Record<string, number>;
+  Permission: {
+    READ: number;
+    WRITE: number;
+    CREATE: number;
+    DELETE: number;
+    ADMIN: number;
+    ALL: number;
+  };
   ACL: new (perms: number, id: unknown) => unknown;
   Id: new (scheme: string, id: string) => unknown;
   ZOO_OPEN_ACL_UNSAFE?: unknown;
