@@ -124,14 +124,64 @@ export function parseServerSpec(
   return { id, addresses, role: role ?? 'participant', clientAddress };
 }
 
-function delimitedHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
+/** 8 groups of an IPv6 literal (with `::` and a trailing dotted quad), or undefined. */
+function ipv6Groups(literal: string): number[] | undefined {
+  let text = literal;
+  const tail: number[] = [];
+  const quad = /^(.*:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (quad !== null) {
+    const b = quad.slice(2, 6).map(Number);
+    if (b.some((x) => x > 255)) return undefined;
+    tail.push((b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!);
+    text = quad[1]!.endsWith('::') ? quad[1]! : quad[1]!.slice(0, -1);
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const parse = (part: string): number[] | undefined => {
+    if (part === '') return [];
+    const groups = part.split(':');
+    if (groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+    return groups.map((g) => parseInt(g, 16));
+  };
+  const head = parse(halves[0]!);
+  const rest = halves.length === 2 ? parse(halves[1]!) : [];
+  if (head === undefined || rest === undefined) return undefined;
+  const missing = 8 - head.length - rest.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  return [...head, ...new Array<number>(missing).fill(0), ...rest, ...tail];
 }
 
-/** QuorumServer.toString: the value of a `server.N` entry in canonical form. */
+/**
+ * How Java prints an address literal (InetAddress.getHostAddress): IPv6 as eight unpadded
+ * lowercase hex groups, no `::` (e.g. `::1` → `0:0:0:0:0:0:0:1`); IPv4-mapped IPv6 as the IPv4
+ * address. Host names and anything unparsable stay as written.
+ */
+export function javaHostString(host: string): string {
+  if (!host.includes(':')) return host;
+  const percent = host.indexOf('%');
+  const address = percent < 0 ? host : host.slice(0, percent);
+  const scope = percent < 0 ? '' : host.slice(percent);
+  const groups = ipv6Groups(address);
+  if (groups === undefined) return host;
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join('.');
+  }
+  return groups.map((g) => g.toString(16)).join(':') + scope;
+}
+
+function delimitedHost(host: string): string {
+  const text = javaHostString(host);
+  return text.includes(':') ? `[${text}]` : text;
+}
+
+/**
+ * QuorumServer.toString: the value of a `server.N` entry in canonical form, byte for byte as
+ * Apache writes it (checked against Apache 3.8's QuorumServer), IPv6 literals in Java's form.
+ */
 export function formatServerSpec(server: QuorumServerSpec): string {
+  const key = (a: QuorumAddress) => javaHostString(a.host);
   const sorted = [...server.addresses].sort((a, b) =>
-    a.host < b.host ? -1 : a.host > b.host ? 1 : 0,
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0,
   );
   let out = sorted
     .map((a) => `${delimitedHost(a.host)}:${a.quorumPort}:${a.electionPort}`)

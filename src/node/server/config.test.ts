@@ -4,6 +4,7 @@ import {
   formatDynamicConfigFile,
   formatQuorumConfig,
   formatServerLine,
+  javaHostString,
   parseDynamicConfig,
   parseZooCfg,
   versionFromFileName,
@@ -202,6 +203,7 @@ syncEnabled=false
 });
 
 describe('parseZooCfg: server.N', () => {
+  // Canonical lines as Apache 3.8's QuorumServer.toString printed them for the same input.
   it('reads roles, client addresses and IPv6 hosts', () => {
     const text = `dataDir=/d
 initLimit=5
@@ -215,9 +217,10 @@ server.4=zk4:2888:3888;[::1]:2182
     expect(config.servers.map(formatServerLine)).toEqual([
       'server.1=zk1:2888:3888:participant',
       'server.2=zk2:2888:3888:observer;0.0.0.0:2181',
-      'server.3=[fe80::1]:2888:3888:participant;10.0.0.3:2181',
-      'server.4=zk4:2888:3888:participant;[::1]:2182',
+      'server.3=[fe80:0:0:0:0:0:0:1]:2888:3888:participant;10.0.0.3:2181',
+      'server.4=zk4:2888:3888:participant;[0:0:0:0:0:0:0:1]:2182',
     ]);
+    // Parsed hosts stay as written; only the canonical text uses Java's IPv6 form.
     expect(config.servers[2]!.addresses[0]!.host).toBe('fe80::1');
     expect(config.distributed).toBe(true);
   });
@@ -423,6 +426,22 @@ describe('parseZooCfg: invalid configs name file, line and key', () => {
     expect(err.file).toBe('zoo.cfg');
     const line = /^zoo\.cfg:(\d+):/.exec(message)?.[1];
     expect(err.line).toBe(line === undefined ? undefined : Number(line));
+  });
+});
+
+describe('javaHostString', () => {
+  // Expected values printed by Java 17's InetSocketAddress.getHostString.
+  it('prints IPv6 literals as Java does and leaves names and IPv4 alone', () => {
+    expect(javaHostString('zk1.example.com')).toBe('zk1.example.com');
+    expect(javaHostString('10.0.0.1')).toBe('10.0.0.1');
+    expect(javaHostString('::1')).toBe('0:0:0:0:0:0:0:1');
+    expect(javaHostString('::')).toBe('0:0:0:0:0:0:0:0');
+    expect(javaHostString('FE80::0A:1%eth0')).toBe('fe80:0:0:0:0:0:a:1%eth0');
+    expect(javaHostString('2001:db8:0:0:1:0:0:1')).toBe('2001:db8:0:0:1:0:0:1');
+    expect(javaHostString('::ffff:10.1.2.3')).toBe('10.1.2.3');
+    expect(javaHostString('64:ff9b::192.0.2.33')).toBe('64:ff9b:0:0:0:0:c000:221');
+    expect(javaHostString('1::2::3')).toBe('1::2::3');
+    expect(javaHostString('1:2:3:4:5:6:7:8:9')).toBe('1:2:3:4:5:6:7:8:9');
   });
 });
 

@@ -16,6 +16,7 @@ export {
   formatQuorumConfig,
   formatServerLine,
   formatServerSpec,
+  javaHostString,
   type HostPort,
   type LearnerRole,
   type QuorumAddress,
