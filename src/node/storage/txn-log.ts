@@ -6,7 +6,7 @@
  * last good entry), every waiting append rejects with DiskFaultError, and the log stays
  * failed until retry() finds the disk writable again.
  */
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { limits } from '../../shared/limits.js';
@@ -14,7 +14,7 @@ import { DiskFaultError } from './errors.js';
 import { errnoCode, fsyncDir, writeFully } from './fs-util.js';
 import { logFileName } from './file-names.js';
 import type { StorageLogger } from './logger.js';
-import { encodeLogHeader, frameEntries, TXNLOG_HEADER_BYTES } from './txn-log-format.js';
+import { encodeLogHeader, frameEntries, scanLog, TXNLOG_HEADER_BYTES } from './txn-log-format.js';
 
 export interface TxnLogOptions {
   /** The version-2 directory the log files live in. */
@@ -177,7 +177,17 @@ export class TxnLog {
     const name = logFileName(firstZxid);
     const path = join(this.opts.dir, name);
     // 'wx': a log file is never appended to after it was closed (Apache starts a new one).
-    const fh = await open(path, 'wx');
+    // The one exception is a file holding no whole entry (a crash right after creating it):
+    // its name is the zxid about to be written again, and nothing in it was acknowledged.
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'wx');
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw err;
+      const existing = scanLog(await readFile(path), Number.MAX_SAFE_INTEGER);
+      if (existing.entries.length > 0) throw err;
+      fh = await open(path, 'w');
+    }
     this.fh = fh;
     this.fileName = path;
     await writeFully(fh, encodeLogHeader(), 0);
