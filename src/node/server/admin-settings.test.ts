@@ -66,3 +66,13 @@ describe('ops settings', () => {
     }
   });
 });
+
+describe('environment lines', () => {
+  it('report the installed version first', async () => {
+    const { environmentLines } = await import('./fourlw-env.js');
+    const { installedVersion } = await import('./stats.js');
+    const lines = environmentLines();
+    expect(lines[0]).toEqual(['zookeeper.version', installedVersion()]);
+    expect(lines.map(([k]) => k)).toContain('os.memory.total');
+  });
+});

@@ -8,6 +8,7 @@ import { arch, homedir, hostname, release, tmpdir, userInfo } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import type { Clock } from '../../shared/clock.js';
 import type { FourLetterEnv } from './fourlw.js';
+import { installedVersion } from './stats.js';
 
 export function environmentEntries(version: string): Array<[string, string]> {
   const mb = (bytes: number) => `${Math.floor(bytes / (1024 * 1024))}MB`;
@@ -39,6 +40,11 @@ export function environmentEntries(version: string): Array<[string, string]> {
     ['os.memory.max', mb(getHeapStatistics().heap_size_limit)],
     ['os.memory.total', mb(mem.heapTotal)],
   ];
+}
+
+/** `envi` lines for this installation (the version zkts reports, see installedVersion). */
+export function environmentLines(): Array<[string, string]> {
+  return environmentEntries(installedVersion());
 }
 
 /** Apache's default ZooTrace mask (CLIENT_REQUEST_TRACE_MASK | … ), what gtmk prints first. */
