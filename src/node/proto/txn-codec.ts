@@ -1,0 +1,184 @@
+/**
+ * Txn payload codec (persistence.md §2.2–2.4): TxnHeader + txn record + optional TxnDigest.
+ * The same bytes go into log entries and quorum proposals. Malformed input throws JuteDecodeError.
+ */
+import { JuteDecodeError, JuteReader, JuteWriter } from './jute.js';
+import { OpCode } from './opcodes.js';
+import { readAclList, writeAclList } from './records.js';
+import type { LoggedTxn, Txn, TxnDigest, TxnHeader } from './types.js';
+
+function writeTxnRecord(w: JuteWriter, t: Txn): void {
+  switch (t.type) {
+    case OpCode.createSession:
+      w.int(t.timeOutMs);
+      return;
+    case OpCode.closeSession:
+      // null: the pre-closeSessionTxn format, which has no record at all.
+      if (t.paths2Delete !== null) w.vector(t.paths2Delete, (ww, p) => ww.string(p));
+      return;
+    case OpCode.create:
+    case OpCode.create2:
+      w.string(t.path).buffer(t.data);
+      writeAclList(w, t.acl);
+      w.bool(t.ephemeral).int(t.parentCVersion);
+      return;
+    case OpCode.createTTL:
+      w.string(t.path).buffer(t.data);
+      writeAclList(w, t.acl);
+      w.int(t.parentCVersion).longNumber(t.ttlMs);
+      return;
+    case OpCode.createContainer:
+      w.string(t.path).buffer(t.data);
+      writeAclList(w, t.acl);
+      w.int(t.parentCVersion);
+      return;
+    case OpCode.delete:
+    case OpCode.deleteContainer:
+      w.string(t.path);
+      return;
+    case OpCode.setData:
+    case OpCode.reconfig:
+      w.string(t.path).buffer(t.data).int(t.version);
+      return;
+    case OpCode.setACL:
+      w.string(t.path);
+      writeAclList(w, t.acl);
+      w.int(t.version);
+      return;
+    case OpCode.check:
+      w.string(t.path).int(t.version);
+      return;
+    case OpCode.error:
+      w.int(t.err);
+      return;
+    case OpCode.multi:
+      w.int(t.txns.length);
+      for (const sub of t.txns) {
+        const sw = new JuteWriter(64);
+        writeTxnRecord(sw, sub);
+        w.int(sub.type).buffer(sw.view());
+      }
+      return;
+  }
+}
+
+/** Encode the txn record alone (no header, no digest). */
+export function encodeTxnRecord(t: Txn): Buffer {
+  const w = new JuteWriter(64);
+  writeTxnRecord(w, t);
+  return w.toBuffer();
+}
+
+export function encodeTxnPayload(t: LoggedTxn): Buffer {
+  const w = new JuteWriter(128);
+  const h = t.header;
+  w.long(h.clientId).int(h.cxid).long(h.zxid).longNumber(h.time).int(h.type);
+  writeTxnRecord(w, t.txn);
+  if (t.digest !== undefined) w.int(t.digest.version).long(t.digest.treeDigest);
+  return w.toBuffer();
+}
+
+function readTxnRecord(type: number, r: JuteReader, inMulti: boolean): Txn {
+  switch (type) {
+    case OpCode.createSession:
+      if (inMulti) break;
+      return { type, timeOutMs: r.int() };
+    case OpCode.closeSession:
+      if (inMulti) break;
+      return { type, paths2Delete: r.vector((rr) => rr.stringOrEmpty()) ?? [] };
+    case OpCode.create:
+    case OpCode.create2: {
+      const path = r.stringOrEmpty();
+      const data = r.buffer();
+      const acl = readAclList(r);
+      const ephemeral = r.bool();
+      // CreateTxnV0 has no parentCVersion; -1 means "parent cversion + 1".
+      const parentCVersion = r.atEnd() ? -1 : r.int();
+      return { type, path, data, acl, ephemeral, parentCVersion };
+    }
+    case OpCode.createTTL:
+      return {
+        type,
+        path: r.stringOrEmpty(),
+        data: r.buffer(),
+        acl: readAclList(r),
+        parentCVersion: r.int(),
+        ttlMs: r.longNumber(),
+      };
+    case OpCode.createContainer:
+      return {
+        type,
+        path: r.stringOrEmpty(),
+        data: r.buffer(),
+        acl: readAclList(r),
+        parentCVersion: r.int(),
+      };
+    case OpCode.delete:
+    case OpCode.deleteContainer:
+      return { type, path: r.stringOrEmpty() };
+    case OpCode.setData:
+    case OpCode.reconfig:
+      return { type, path: r.stringOrEmpty(), data: r.buffer(), version: r.int() };
+    case OpCode.setACL:
+      if (inMulti) break;
+      return { type, path: r.stringOrEmpty(), acl: readAclList(r), version: r.int() };
+    case OpCode.check:
+      if (!inMulti) break;
+      return { type, path: r.stringOrEmpty(), version: r.int() };
+    case OpCode.error:
+      return { type, err: r.int() };
+    case OpCode.multi: {
+      if (inMulti) break;
+      const txns = r.vector((rr) => {
+        const subType = rr.int();
+        const data = rr.buffer();
+        if (data === null)
+          throw new JuteDecodeError(`null record in multi sub-txn of type ${subType}`);
+        return readTxnRecord(subType, new JuteReader(data), true);
+      });
+      if (txns === null) throw new JuteDecodeError('null multi txn list');
+      return { type, txns };
+    }
+  }
+  throw new JuteDecodeError(`unsupported txn type ${type}${inMulti ? ' inside multi' : ''}`);
+}
+
+function readDigest(r: JuteReader): TxnDigest | undefined {
+  // Apache treats a payload that ends after the record (or inside the trailer) as "no digest".
+  if (r.remaining < 12) return undefined;
+  return { version: r.int(), treeDigest: r.long() };
+}
+
+/** Decode a closeSession record, which older logs omit (then paths2Delete is null). */
+function readCloseSession(buf: Buffer, r: JuteReader): { txn: Txn; digest: TxnDigest | undefined } {
+  if (r.atEnd())
+    return { txn: { type: OpCode.closeSession, paths2Delete: null }, digest: undefined };
+  const start = r.offset;
+  try {
+    const txn = readTxnRecord(OpCode.closeSession, r, false);
+    const digest = readDigest(r);
+    if (r.atEnd()) return { txn, digest };
+  } catch (err) {
+    if (!(err instanceof JuteDecodeError)) throw err;
+  }
+  // No record: what follows the header is just the digest trailer.
+  const again = new JuteReader(buf, start);
+  if (again.remaining !== 12) throw new JuteDecodeError('malformed closeSession txn');
+  return { txn: { type: OpCode.closeSession, paths2Delete: null }, digest: readDigest(again) };
+}
+
+export function decodeTxnHeader(r: JuteReader): TxnHeader {
+  return { clientId: r.long(), cxid: r.int(), zxid: r.long(), time: r.longNumber(), type: r.int() };
+}
+
+export function decodeTxnPayload(buf: Buffer): LoggedTxn {
+  const r = new JuteReader(buf);
+  const header = decodeTxnHeader(r);
+  if (header.type === OpCode.closeSession) {
+    const { txn, digest } = readCloseSession(buf, r);
+    return digest === undefined ? { header, txn } : { header, txn, digest };
+  }
+  const txn = readTxnRecord(header.type, r, false);
+  const digest = readDigest(r);
+  return digest === undefined ? { header, txn } : { header, txn, digest };
+}
