@@ -78,7 +78,7 @@ function tail(file: string): string {
 
 /**
  * Spawns a server (under setpriv --pdeathsig KILL when available, so it dies with this
- * process even on SIGKILL) and waits until `ruok` answers `imok`.
+ * process even on SIGKILL) and waits until `ruok` answers `imok` and `srvr` shows a Mode.
  */
 export async function spawnServer(s: SpawnedServer): Promise<ServerHandle> {
   hookExit();
@@ -118,7 +118,13 @@ export async function spawnServer(s: SpawnedServer): Promise<ServerHandle> {
         `${s.name} exited (${child.exitCode ?? child.signalCode}) before answering ruok:\n${log}`,
       );
     }
-    if ((await fourLetterWord(s.host, s.port, 'ruok', 1_000)) === 'imok') break;
+    // Apache answers ruok before its request processors run (it then drops new sessions);
+    // srvr says "not currently serving requests" until they do.
+    if (
+      (await fourLetterWord(s.host, s.port, 'ruok', 1_000)) === 'imok' &&
+      /^Mode: /m.test(await fourLetterWord(s.host, s.port, 'srvr', 1_000))
+    )
+      break;
     if (Date.now() > deadline) {
       const log = tail(s.logFile);
       await killNow();
