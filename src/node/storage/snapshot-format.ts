@@ -93,8 +93,11 @@ export function* encodeSnapshotChunks(
   const d = t.zxidDigest ?? { zxid: 0n, digestVersion: DIGEST_VERSION, digest: 0n };
   w.long(d.zxid).int(d.digestVersion).long(d.digest);
   seal();
-  w.long(t.lastProcessedZxid ?? 0n);
-  seal();
+  // Apache 3.8 stops here; 3.9 adds lastProcessedZxid (serializeLastProcessedZxid.enabled).
+  if (t.lastProcessedZxid !== null) {
+    w.long(t.lastProcessedZxid);
+    seal();
+  }
   yield cut();
 }
 

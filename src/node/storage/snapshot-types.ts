@@ -29,5 +29,6 @@ export interface ZxidDigest {
 /** Values read at the end of serialization (after the fuzzy node walk), as Apache does. */
 export interface SnapshotTail {
   zxidDigest: ZxidDigest | null;
+  /** null omits the section, as Apache 3.8 does (3.9 writes it). */
   lastProcessedZxid: bigint | null;
 }
