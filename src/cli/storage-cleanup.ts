@@ -3,16 +3,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VERSION_DIR } from '../node/storage/file-names.js';
 import { MIN_SNAP_RETAIN_COUNT, purgeDataDir } from '../node/storage/purge.js';
+import { cleanupUsage } from './storage-cleanup-usage.js';
 import type { CliIo } from './server-control.js';
 import { parseArgs, stdIo } from './storage-common.js';
-
-export const cleanupUsage = `Usage: zkts cleanup [-n <count>] [--config <zoo.cfg>]
-       zkts cleanup [-n <count>] <dataDir> [<dataLogDir>]
-
-Deletes old snapshots and txn logs like zkCleanup.sh: keeps the newest <count> valid
-snapshots (default 3, at least 3) and the txn logs needed to replay after the oldest
-of them. Directories come from zoo.cfg (dataDir, dataLogDir) or the arguments.
-`;
 
 async function readZooCfg(path: string): Promise<Map<string, string>> {
   let file = path;

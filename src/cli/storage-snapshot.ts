@@ -1,15 +1,9 @@
 /** `zkts snapshot dump FILE [--json] [--data]`: the job of zkSnapShotToolkit.sh (SnapshotFormatter). */
 import { readSnapshotFile } from '../node/storage/snapshot-file.js';
 import type { DecodedSnapshot } from '../node/storage/snapshot-format.js';
+import { snapshotDumpUsage } from './storage-usage.js';
 import type { CliIo } from './server-control.js';
 import { hex, hex14, javaDate, parseArgs, stdIo, toJson } from './storage-common.js';
-
-export const snapshotDumpUsage = `Usage: zkts snapshot dump <snapshot file> [--json] [--data]
-
-Prints every znode in an Apache ZooKeeper format snapshot (snapshot.<zxid>, or .gz),
-with its stat, then the sessions, like zkSnapShotToolkit.sh. --data adds each node's
-data (base64); --json prints everything (nodes, ACL lists, sessions, digest) as JSON.
-`;
 
 function formatText(s: DecodedSnapshot, withData: boolean): string {
   const lines: string[] = [`ZNode Details (count=${s.nodes.length}):`];

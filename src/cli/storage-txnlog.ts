@@ -8,25 +8,9 @@ import type { ACL, LoggedTxn, Txn } from '../node/proto/types.js';
 import { loadTxnCodec } from '../node/storage/txn-codec-loader.js';
 import { MAX_ENTRY_PAYLOAD_BYTES, truncateLogFile } from '../node/storage/txn-log-file.js';
 import { scanLog, TXNLOG_HEADER_BYTES, type ScanEnd } from '../node/storage/txn-log-format.js';
+import { txnlogDumpUsage, txnlogTruncateUsage } from './storage-usage.js';
 import type { CliIo } from './server-control.js';
 import { hex, javaShortDateTime, opName, parseArgs, stdIo, toJson } from './storage-common.js';
-
-export const txnlogDumpUsage = `Usage: zkts txnlog dump <log file> [--json]
-
-Prints every transaction in an Apache ZooKeeper format txn log (log.<zxid>), one per
-line like zkTxnLogToolkit.sh, then how the file ends (clean, a partial last entry, or
-corruption at a byte offset). --json prints the entries and the ending as JSON.
-`;
-
-export const txnlogTruncateUsage = `Usage: zkts txnlog truncate <log file> [--offset <byte offset> | --zxid <zxid>]
-
-Cuts a txn log file so it keeps only whole entries:
-  --offset N  cut at byte offset N (the offset a corruption error names); the entries
-              before it are kept, everything from N on is removed
-  --zxid Z    keep the entries up to and including zxid Z (decimal or 0x hex)
-  (neither)   cut at the first entry that is partial or fails its checksum
-Stop the server first. Later log files, if any, are not touched.
-`;
 
 const aclText = (acl: ACL[] | null) =>
   `[${(acl ?? []).map((a) => `${a.perms},s{'${a.id.scheme},'${a.id.id}}`).join(',')}]`;
