@@ -21,6 +21,7 @@ export default defineConfig({
             'test/e2e/**/*.test.ts',
             'test/storage/**/*.test.ts',
             'test/ensemble/**/*.test.ts',
+            'test/operator/**/*.test.ts',
           ],
           pool: 'forks',
           poolOptions: { forks: { singleFork: true } },

@@ -145,7 +145,12 @@ function loadKubeConfig(path: string | undefined): KubeConfig {
   return kc;
 }
 
-export async function runOperator(argv: string[]): Promise<number> {
+export interface RunOperatorHooks {
+  /** stops the operator like SIGTERM does (for running it inside a test process) */
+  signal?: AbortSignal;
+}
+
+export async function runOperator(argv: string[], hooks: RunOperatorHooks = {}): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(OPERATOR_USAGE);
     return 0;
@@ -162,14 +167,14 @@ export async function runOperator(argv: string[]): Promise<number> {
   }
   const log = pino({ name: 'zkts-operator', level: opts.logLevel });
   try {
-    return await run(opts, log);
+    return await run(opts, log, hooks);
   } catch (err) {
     log.fatal({ err }, 'operator failed');
     return 1;
   }
 }
 
-async function run(opts: OperatorOptions, log: Logger): Promise<number> {
+async function run(opts: OperatorOptions, log: Logger, hooks: RunOperatorHooks): Promise<number> {
   const kc = loadKubeConfig(opts.kubeconfig);
   const kube = makeKube(kc);
   const metrics = makeMetrics();
@@ -209,6 +214,8 @@ async function run(opts: OperatorOptions, log: Logger): Promise<number> {
   );
 
   let stopping = false;
+  let removeSignalHandlers = () => {};
+  let electorLost = () => {};
   let exitCode = 0;
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -217,8 +224,16 @@ async function run(opts: OperatorOptions, log: Logger): Promise<number> {
       log.info({ signal }, 'stopping');
       resolve();
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.once('SIGTERM', onTerm);
+    process.once('SIGINT', onInt);
+    removeSignalHandlers = () => {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+    };
+    if (hooks.signal?.aborted) stop('abort');
+    hooks.signal?.addEventListener('abort', () => stop('abort'), { once: true });
     if (elector) {
       // Losing the Lease means another replica may already act: stop at once, exit non-zero.
       electorLost = () => {
@@ -236,8 +251,9 @@ async function run(opts: OperatorOptions, log: Logger): Promise<number> {
     const won = elector.run(() => electorLost()).then(() => true);
     const result = await Promise.race([won, stopped.then(() => false)]);
     if (!result) {
+      removeSignalHandlers();
       await elector.stop();
-      http.close();
+      await new Promise<void>((r) => http.close(() => r()));
       return 0;
     }
   }
@@ -296,6 +312,7 @@ async function run(opts: OperatorOptions, log: Logger): Promise<number> {
   const workers = Array.from({ length: opts.workers }, () => worker());
 
   await stopped;
+  removeSignalHandlers();
   clearInterval(heartbeat);
   queue.shutDown();
   await informers.stop();
@@ -307,4 +324,3 @@ async function run(opts: OperatorOptions, log: Logger): Promise<number> {
   return exitCode;
 }
 
-let electorLost: () => void = () => undefined;
