@@ -323,4 +323,3 @@ async function run(opts: OperatorOptions, log: Logger, hooks: RunOperatorHooks):
   log.info('stopped');
   return exitCode;
 }
-
