@@ -132,6 +132,25 @@ describe('snapshot codec', () => {
     expect(d2.lastProcessedZxid).toBeNull();
   });
 
+  it('accepts any order where parents come first (not only depth-first)', () => {
+    const t = freshTree();
+    const nodes = [
+      t.nodes[0]!,
+      t.nodes[1]!,
+      { path: '/a', data: null, aclIndex: -1n, stat: zeroStat },
+      t.nodes[2]!,
+      { path: '/a/b', data: null, aclIndex: -1n, stat: zeroStat },
+      t.nodes[3]!,
+    ];
+    const image = encodeSnapshot(
+      { sessions: new Map(), acls: t.acls, nodes },
+      { zxidDigest: null, lastProcessedZxid: null },
+    );
+    const d = decodeSnapshot(image);
+    expect(d.nodes.map((n) => n.path)).toEqual(nodes.map((n) => n.path));
+    expect(d.seals).toBe(2);
+  });
+
   it('rejects a flipped byte (seal mismatch) and orphan nodes', () => {
     for (const i of [20, 100, 300, 400]) {
       const bad = Buffer.from(expected478);

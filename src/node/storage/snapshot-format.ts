@@ -5,7 +5,7 @@
  */
 import { JuteReader, JuteWriter } from '../proto/jute.js';
 import type { ACL, StatPersisted } from '../proto/types.js';
-import { Adler32, adler32 } from './adler32.js';
+import { Adler32, adler32Update } from './adler32.js';
 import type { SnapshotData, SnapshotNode, SnapshotTail, ZxidDigest } from './snapshot-types.js';
 
 export const SNAP_MAGIC = 0x5a4b534e; // "ZKSN"
@@ -172,30 +172,54 @@ export function decodeSnapshot(buf: Buffer, maxLengthBytes = 0xfffff * 2): Decod
   for (let i = 0; i < aclCount; i++)
     at('ACL cache entry', () => acls.set(r.long(), r.vector(readAcl) ?? []));
   const nodes: SnapshotNode[] = [];
-  const known = new Set<string>();
-  for (;;) {
-    const off = r.offset;
-    const path = at('node path', () => r.string());
-    if (path === '/') break;
-    if (path === null) throw new SnapshotFormatError(off, 'null node path');
-    if (path !== '') {
-      const parent = path.slice(0, path.lastIndexOf('/'));
-      if (!known.has(parent))
-        throw new SnapshotFormatError(off, `node ${path} appears before its parent "${parent}"`);
+  // Parents are checked against the ancestor stack of a depth-first walk (Apache's order);
+  // any other order falls back to a set of every path seen.
+  const stack: string[] = [];
+  let seen: Set<string> | null = null;
+  let nodeStart = r.offset;
+  let path: string | null = null;
+  try {
+    for (;;) {
+      nodeStart = r.offset;
+      path = r.string();
+      if (path === '/') break;
+      if (path === null) throw new SnapshotFormatError(nodeStart, 'null node path');
+      if (path !== '') {
+        const parent = path.slice(0, path.lastIndexOf('/'));
+        let ok: boolean;
+        if (seen === null) {
+          while (stack.length > 0 && stack[stack.length - 1] !== parent) stack.pop();
+          ok = stack.length > 0;
+          if (!ok) {
+            seen = new Set(nodes.map((n) => n.path));
+            ok = seen.has(parent);
+          }
+        } else ok = seen.has(parent);
+        if (!ok)
+          throw new SnapshotFormatError(
+            nodeStart,
+            `node ${path} appears before its parent "${parent}"`,
+          );
+      }
+      if (seen === null) stack.push(path);
+      else seen.add(path);
+      nodes.push({ path, data: r.buffer(), aclIndex: r.long(), stat: readStatPersisted(r) });
     }
-    known.add(path);
-    const node = at(`node ${path}`, () => ({
-      path,
-      data: r.buffer(),
-      aclIndex: r.long(),
-      stat: readStatPersisted(r),
-    }));
-    nodes.push(node);
+  } catch (err) {
+    if (err instanceof SnapshotFormatError) throw err;
+    throw new SnapshotFormatError(
+      nodeStart,
+      `node ${path ?? ''}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   let seals = 0;
+  let summed = 0;
+  let sum = 1;
   const checkSeal = (): void => {
     const off = r.offset;
-    const expected = BigInt(adler32(buf, 0, off));
+    sum = adler32Update(sum, buf, summed, off);
+    summed = off;
+    const expected = BigInt(sum);
     const stored = at('seal', () => r.long());
     if (stored !== expected)
       throw new SnapshotFormatError(

@@ -190,6 +190,9 @@ export class TxnLog {
     }
     this.fh = fh;
     this.fileName = path;
+    // Until the header is durable, a fault cuts this file back to nothing.
+    this.pos = 0;
+    this.fileSize = 0;
     await writeFully(fh, encodeLogHeader(), 0);
     this.pos = TXNLOG_HEADER_BYTES;
     this.fileSize = TXNLOG_HEADER_BYTES;
