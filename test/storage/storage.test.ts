@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LoggedTxn, StatPersisted } from '../../src/node/proto/types.js';
+import { loadEpochs } from '../../src/node/storage/epoch-files.js';
 import { DiskFaultError, StorageCorruptionError } from '../../src/node/storage/errors.js';
 import type { RecoveryTarget } from '../../src/node/storage/recovery.js';
 import type { DecodedSnapshot } from '../../src/node/storage/snapshot-format.js';
@@ -231,6 +232,23 @@ describe('txn log on disk', () => {
     expect(await readFile(join(dataDir, 'version-2', 'currentEpoch'), 'utf8')).toBe('5');
     expect(await s.readAcceptedEpoch()).toBe(6n);
     await s.close();
+  });
+
+  it('applies the startup epoch rules', async () => {
+    const dir = join(await tempDir(), 'version-2');
+    await mkdir(dir);
+    // Missing files are created from the last zxid's epoch.
+    expect(await loadEpochs(dir, 0x300000005n)).toEqual({ currentEpoch: 3n, acceptedEpoch: 3n });
+    expect(await readFile(join(dir, 'acceptedEpoch'), 'utf8')).toBe('3');
+    // A newer zxid epoch than currentEpoch is fatal unless currentEpoch.tmp holds it.
+    await expect(loadEpochs(dir, 0x400000001n)).rejects.toThrow(
+      /older than the last zxid's epoch 4/,
+    );
+    await writeFile(join(dir, 'currentEpoch.tmp'), '4');
+    await writeFile(join(dir, 'acceptedEpoch'), '4');
+    expect(await loadEpochs(dir, 0x400000001n)).toEqual({ currentEpoch: 4n, acceptedEpoch: 4n });
+    await writeFile(join(dir, 'acceptedEpoch'), '2');
+    await expect(loadEpochs(dir, 0x400000001n)).rejects.toThrow(/accepted epoch 2 is less/);
   });
 });
 

@@ -34,3 +34,42 @@ export async function writeEpochFile(dir: string, name: string, epoch: bigint): 
   await rename(tmp, join(dir, name));
   await fsyncDir(dir);
 }
+
+export interface Epochs {
+  currentEpoch: bigint;
+  acceptedEpoch: bigint;
+}
+
+/**
+ * Startup rules of QuorumPeer.loadDataBase: a missing file is created from the epoch of
+ * the last loaded zxid; epoch(lastZxid) > currentEpoch is fatal unless currentEpoch.tmp
+ * exists (its value is adopted: a crash between writing the tmp file and the rename);
+ * acceptedEpoch < currentEpoch is fatal.
+ */
+export async function loadEpochs(dir: string, lastZxid: bigint): Promise<Epochs> {
+  const epochOfZxid = lastZxid >> 32n;
+  let current = await readEpochFile(dir, CURRENT_EPOCH_FILE);
+  if (current === null) {
+    current = epochOfZxid;
+    await writeEpochFile(dir, CURRENT_EPOCH_FILE, current);
+  }
+  if (epochOfZxid > current) {
+    const tmp = await readEpochFile(dir, `${CURRENT_EPOCH_FILE}.tmp`);
+    if (tmp === null)
+      throw new Error(
+        `${join(dir, CURRENT_EPOCH_FILE)}: the current epoch ${current} is older than the last zxid's epoch ${epochOfZxid}`,
+      );
+    current = tmp;
+    await writeEpochFile(dir, CURRENT_EPOCH_FILE, current);
+  }
+  let accepted = await readEpochFile(dir, ACCEPTED_EPOCH_FILE);
+  if (accepted === null) {
+    accepted = epochOfZxid;
+    await writeEpochFile(dir, ACCEPTED_EPOCH_FILE, accepted);
+  }
+  if (accepted < current)
+    throw new Error(
+      `${join(dir, ACCEPTED_EPOCH_FILE)}: the accepted epoch ${accepted} is less than the current epoch ${current}`,
+    );
+  return { currentEpoch: current, acceptedEpoch: accepted };
+}
