@@ -32,4 +32,14 @@ export const limits = {
   snapCount: 100_000,
   /** Txn log preallocation step (zookeeper.preAllocSize, 64 MiB). */
   txnLogPreallocBytes: 64 * 1024 * 1024,
+  /** Election port: largest address string in a connection-initiation header (QuorumCnxManager maxBuffer). */
+  electionHeaderMaxAddressBytes: 2048,
+  /** Election port: largest notification frame accepted (512 KiB). */
+  electionMaxFrameBytes: 524_288,
+  /** FLE: first notification timeout and finalize wait (minNotificationInterval / finalizeWait). */
+  electionMinNotificationIntervalMs: 200,
+  /** FLE: notification backoff cap (maxNotificationInterval). */
+  electionMaxNotificationIntervalMs: 60_000,
+  /** Zab: committed proposals the leader keeps for DIFF sync (zookeeper.commitLogCount). */
+  committedLogCount: 500,
 } as const;
