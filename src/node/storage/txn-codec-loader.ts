@@ -1,7 +1,5 @@
-/**
- * The payload codec (TxnHeader + record + digest) belongs to proto; storage only frames it.
- * Loaded by name so storage builds before proto/txn-codec.ts exists.
- */
+/** The payload codec (TxnHeader + record + digest) belongs to proto; storage only frames it. */
+import { decodeTxnPayload, encodeTxnPayload } from '../proto/txn-codec.js';
 import type { LoggedTxn } from '../proto/types.js';
 
 export interface TxnCodec {
@@ -9,15 +7,9 @@ export interface TxnCodec {
   decode(payload: Buffer): LoggedTxn;
 }
 
-const codecModule = '../proto/txn-codec.js';
+export const defaultTxnCodec: TxnCodec = { encode: encodeTxnPayload, decode: decodeTxnPayload };
 
-export async function loadTxnCodec(): Promise<TxnCodec> {
-  const mod = (await import(codecModule)) as {
-    encodeTxnPayload?: (t: LoggedTxn) => Buffer;
-    decodeTxnPayload?: (b: Buffer) => LoggedTxn;
-  };
-  const { encodeTxnPayload, decodeTxnPayload } = mod;
-  if (typeof encodeTxnPayload !== 'function' || typeof decodeTxnPayload !== 'function')
-    throw new Error(`${codecModule} does not export encodeTxnPayload/decodeTxnPayload`);
-  return { encode: encodeTxnPayload, decode: decodeTxnPayload };
+/** Kept async so callers written against the lazy loader keep working. */
+export function loadTxnCodec(): Promise<TxnCodec> {
+  return Promise.resolve(defaultTxnCodec);
 }
