@@ -5,9 +5,13 @@
  * zkts-operator with owner references, the finalizer, status through the status subresource
  * with conditions and observedGeneration, Events, the Lease, its HTTP endpoints; that it does
  * not change membership without a healthy quorum; and that deleting an ensemble with
- * reclaimPolicy Delete removes its PVCs.
+ * reclaimPolicy Delete removes its PVCs. The operator runs as a ServiceAccount holding only the
+ * Helm chart's RBAC rules, so the chart's least-privilege ClusterRole is tested too.
  */
 import { KubeConfig } from '@kubernetes/client-node';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOperator } from '../../src/operator/controller/main.js';
 import { startControlPlane, freePort, type ControlPlane } from '../e2e/control-plane.js';
@@ -46,12 +50,13 @@ beforeAll(async () => {
     kind: 'Namespace',
     metadata: { name: ns },
   });
+  const operatorKubeconfig = await serviceAccountKubeconfig();
   metricsPort = await freePort();
   stopOperator = new AbortController();
   operatorDone = runOperator(
     [
       '--kubeconfig',
-      cp.kubeconfigPath,
+      operatorKubeconfig,
       '--metrics-port',
       String(metricsPort),
       '--leader-elect',
@@ -69,6 +74,82 @@ afterAll(async () => {
   await operatorDone;
   await cp?.stop();
 });
+
+interface RbacDoc {
+  kind: string;
+  rules?: unknown[];
+}
+
+/** A kubeconfig for a ServiceAccount bound to the chart's ClusterRole and leader-election Role. */
+async function serviceAccountKubeconfig(): Promise<string> {
+  const text = readFileSync(new URL('../../helm/zkts/templates/rbac.yaml', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => !/^\s*\{\{-?[^}]*\}\}\s*$/.test(l))
+    .map((l) => l.replace(/\{\{-?[^}]*-?\}\}/g, 'x'))
+    .join('\n');
+  const docs = parseAllDocuments(text).map((d) => d.toJS() as RbacDoc);
+  const clusterRules = docs.find((d) => d.kind === 'ClusterRole')?.rules;
+  const leaseRules = docs.find((d) => d.kind === 'Role')?.rules;
+  const sa = 'zkts-operator';
+  const subjects = [{ kind: 'ServiceAccount', name: sa, namespace: ns }];
+  const rbac = '/apis/rbac.authorization.k8s.io/v1';
+  await kubeOk(kc, 'POST', `/api/v1/namespaces/${ns}/serviceaccounts`, {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: sa },
+  });
+  await kubeOk(kc, 'POST', `${rbac}/clusterroles`, {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'zkts-operator-test' },
+    rules: clusterRules,
+  });
+  await kubeOk(kc, 'POST', `${rbac}/clusterrolebindings`, {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'zkts-operator-test' },
+    roleRef: {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: 'zkts-operator-test',
+    },
+    subjects,
+  });
+  await kubeOk(kc, 'POST', `${rbac}/namespaces/${ns}/roles`, {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name: 'zkts-leader-election' },
+    rules: leaseRules,
+  });
+  await kubeOk(kc, 'POST', `${rbac}/namespaces/${ns}/rolebindings`, {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'zkts-leader-election' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'zkts-leader-election' },
+    subjects,
+  });
+  const token = await kubeOk<{ status: { token: string } }>(
+    kc,
+    'POST',
+    `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`,
+    {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds: 3600 },
+    },
+  );
+  const cluster = kc.getCurrentCluster()!;
+  const saKc = new KubeConfig();
+  saKc.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: sa, token: token.status.token }],
+    contexts: [{ name: sa, cluster: cluster.name, user: sa }],
+    currentContext: sa,
+  });
+  const path = join(cp.dir, 'operator-sa.kubeconfig');
+  writeFileSync(path, saKc.exportConfig());
+  return path;
+}
 
 const get = (path: string) => kubeOk<Obj>(kc, 'GET', path);
 
