@@ -372,12 +372,19 @@ export class ZkClient extends EventEmitter {
     }
     const p = this.pending.shift();
     if (p === undefined || p.xid !== header.xid) {
+      if (p !== undefined) this.pending.unshift(p); // answered with ConnectionLoss when the socket drops
       throw new Error(`xid out of order: got ${header.xid}, expected ${p?.xid ?? 'none'}`);
     }
     if (header.zxid > 0n) this.lastZxid = header.zxid;
     let response: Response | null = null;
     if (header.err === 0) {
-      response = decodeResponse(p.type, r);
+      try {
+        response = decodeResponse(p.type, r);
+      } catch (err) {
+        // Still answer the caller (header only) before the connection is dropped for the bad frame.
+        p.resolve({ header, response: null });
+        throw err;
+      }
       if (response.kind === 'none') response = null;
     }
     this.recordWatch(p, header.err);

@@ -181,6 +181,48 @@ describe('ZkClient against Apache ZooKeeper 3.8', () => {
     });
   });
 
+  it('multi edge cases decide as records.ts decodes them (Apache MultiOperationRecord)', async () => {
+    const c = await client();
+    const acl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+    // TTL flags on a plain create op: the whole multi fails with MarshallingError.
+    const ttlFlags = await c.multi([
+      { type: OpCode.create, request: { path: '/e1', data: null, acl, flags: 5 } },
+    ]);
+    expect(ttlFlags.header.err).toBe(ErrorCode.marshallingError);
+    // Unknown flags decode fine and fail the op itself with BadArguments.
+    const flags7 = await c.multi([
+      { type: OpCode.create, request: { path: '/e2', data: null, acl, flags: 7 } },
+    ]);
+    expect(flags7.response).toEqual({
+      kind: 'multi',
+      results: [{ type: -1, err: ErrorCode.badArguments }],
+    });
+    // Reads in multi, writes in multiRead, non-multi ops: MarshallingError.
+    const read = await c.request(OpCode.multi, {
+      ops: [{ type: OpCode.getData, request: { path: '/', watch: false } }],
+    });
+    expect(read.header.err).toBe(ErrorCode.marshallingError);
+    const write = await c.request(OpCode.multiRead, {
+      ops: [{ type: OpCode.delete, request: { path: '/x', version: -1 } }],
+    });
+    expect(write.header.err).toBe(ErrorCode.marshallingError);
+    // A create2 op is a plain create inside multi: its result is a CreateResponse (type 1).
+    const c2 = await c.multi([
+      { type: OpCode.create2, request: { path: '/e3', data: null, acl, flags: 0 } },
+    ]);
+    expect(c2.response).toEqual({ kind: 'multi', results: [{ type: 1, path: '/e3' }] });
+    // The watch flag inside multiRead ops is ignored.
+    const events: WatchEvent[] = [];
+    c.on('watch', (e: WatchEvent) => events.push(e));
+    expect(
+      (await c.multiRead([{ type: OpCode.getData, request: { path: '/e3', watch: true } }])).header
+        .err,
+    ).toBe(0);
+    await c.setData('/e3', Buffer.from('x'));
+    await c.sync('/');
+    expect(events).toEqual([]);
+  });
+
   it('delivers one-shot and persistent watches; check/remove watches', async () => {
     const c = await client();
     const other = await client();
