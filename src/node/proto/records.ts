@@ -436,12 +436,22 @@ function writeRequestBody(w: JuteWriter, req: Request): void {
   }
 }
 
+/**
+ * The writer's bytes as one frame without copying: the first int was written as a placeholder
+ * and is patched with the payload length. The writer must not be used afterwards.
+ */
+function frameOf(w: JuteWriter): Buffer {
+  const out = w.view();
+  out.writeInt32BE(out.length - 4, 0);
+  return out;
+}
+
 /** One whole request frame (client side): RequestHeader(xid, req.type) + record. */
 export function encodeRequest(xid: number, req: Request): Buffer {
   const w = new JuteWriter(128);
-  w.int(xid).int(req.type);
+  w.int(0).int(xid).int(req.type);
   writeRequestBody(w, req);
-  return w.toFrame();
+  return frameOf(w);
 }
 
 // ---- replies (server encodes, client decodes) ----
@@ -528,17 +538,23 @@ function writeResponseBody(w: JuteWriter, body: Response): void {
 
 /** One whole reply frame; err ≠ 0 (or a null body) sends the header alone. */
 export function encodeReply(header: ReplyHeader, body: Response | null): Buffer {
-  const w = new JuteWriter(body === null || header.err !== 0 ? 16 : 256);
-  w.int(header.xid).long(header.zxid).int(header.err);
+  const w = new JuteWriter(body === null || header.err !== 0 ? 20 : 256);
+  w.int(0).int(header.xid).long(header.zxid).int(header.err);
   if (header.err === 0 && body !== null) writeResponseBody(w, body);
-  return w.toFrame();
+  return frameOf(w);
 }
 
 /** One whole notification frame: ReplyHeader(-1, zxid, 0) + WatcherEvent. */
 export function encodeNotification(zxid: bigint, event: WatcherEvent): Buffer {
-  const w = new JuteWriter(32 + event.path.length * 3);
-  w.int(Xid.notification).long(zxid).int(0).int(event.type).int(event.state).string(event.path);
-  return w.toFrame();
+  const w = new JuteWriter(36 + event.path.length * 3);
+  w.int(0)
+    .int(Xid.notification)
+    .long(zxid)
+    .int(0)
+    .int(event.type)
+    .int(event.state)
+    .string(event.path);
+  return frameOf(w);
 }
 
 export function decodeWatcherEvent(r: JuteReader): WatcherEvent {
