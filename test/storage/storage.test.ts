@@ -171,6 +171,24 @@ describe('txn log on disk', () => {
     }
   });
 
+  it('a log file cut inside its header (crash right after creating it) is removed and writing goes on', async () => {
+    const dataDir = await tempDir();
+    await writeLog(dataDir, 5, 0);
+    const v2 = join(dataDir, 'version-2');
+    const header = (await readFile(join(v2, 'log.1'))).subarray(0, 16);
+    await writeFile(join(v2, 'log.6'), header.subarray(0, 7));
+    const s = await openStorage({ dataDir, codec: testCodec });
+    const r = await s.recover(new MiniTree());
+    expect(r.lastZxid).toBe(5n);
+    expect(r.truncated.map((t) => t.offset)).toEqual([0]);
+    expect((await readdir(v2)).sort()).toEqual(['log.1', 'snapshot.0']);
+    await s.append(txn(6));
+    await s.close();
+    const s2 = await openStorage({ dataDir, codec: testCodec });
+    expect((await s2.recover(new MiniTree())).lastZxid).toBe(6n);
+    await s2.close();
+  });
+
   it('a flipped byte mid-log stops recovery with the file, offset and the truncate command', async () => {
     const dataDir = await tempDir();
     await writeLog(dataDir, 30, 0);

@@ -3,6 +3,7 @@
  * it. A torn last entry (a crash mid-write; never acknowledged) is cut off with a warning;
  * damage with whole entries behind it stops startup with StorageCorruptionError.
  */
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoggedTxn } from '../proto/types.js';
 import { StorageCorruptionError } from './errors.js';
@@ -11,6 +12,7 @@ import type { StorageLogger } from './logger.js';
 import type { DecodedSnapshot } from './snapshot-format.js';
 import { findValidSnapshots, readSnapshotFile } from './snapshot-file.js';
 import { listLogs, MAX_ENTRY_PAYLOAD_BYTES, scanLogFile, truncateLogFile } from './txn-log-file.js';
+import { TXNLOG_HEADER_BYTES } from './txn-log-format.js';
 
 /** Apache considers at most this many snapshot candidates. */
 export const MAX_SNAPSHOT_CANDIDATES = 100;
@@ -129,9 +131,10 @@ export async function recover(
     if (end.kind === 'torn') {
       logger.warn(
         { file: path, offset: end.offset, reason: end.reason },
-        `txn log ${path} ends with a partial entry at offset ${end.offset} (${end.reason}); it was never acknowledged, truncating the file there`,
+        `txn log ${path} ends with a partial entry at offset ${end.offset} (${end.reason}); it was never acknowledged, truncating the file there (removing it when not even its header is whole)`,
       );
-      await truncateLogFile(path, end.offset);
+      if (end.offset < TXNLOG_HEADER_BYTES) await unlink(path);
+      else await truncateLogFile(path, end.offset);
       truncated.push({ file: path, offset: end.offset, reason: end.reason });
     }
   }

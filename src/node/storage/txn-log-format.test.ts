@@ -78,6 +78,13 @@ describe('txn log framing', () => {
     }
   });
 
+  it('a file cut inside its header is torn; other short files are not logs', () => {
+    const h = encodeLogHeader();
+    for (let n = 0; n < 16; n++) expect(scanLog(h.subarray(0, n), 1 << 20).end.kind).toBe('torn');
+    expect(scanLog(Buffer.alloc(7), 1 << 20).end.kind).toBe('torn');
+    expect(scanLog(Buffer.from('hello'), 1 << 20).end.kind).toBe('bad-header');
+  });
+
   it('rejects a bad magic', () => {
     const image = Buffer.concat([encodeLogHeader(), frameEntries([payload])]);
     image[0] = 0;

@@ -74,22 +74,19 @@ function allZero(buf: Buffer, from: number): boolean {
  */
 export function scanLog(buf: Buffer, maxPayloadBytes: number): ScanResult {
   const entries: ScannedEntry[] = [];
-  if (buf.length < TXNLOG_HEADER_BYTES)
+  if (buf.length < TXNLOG_HEADER_BYTES) {
+    // A crash while the header was being written leaves a prefix of it (or zeros).
+    const header = encodeLogHeader();
+    const prefix = buf.every((b, i) => b === header[i]);
+    const reason = `file shorter than its ${TXNLOG_HEADER_BYTES}-byte header`;
     return {
       entries,
       end:
-        buf.length === 0 || allZero(buf, 0)
-          ? {
-              kind: 'torn',
-              offset: 0,
-              reason: `file shorter than its ${TXNLOG_HEADER_BYTES}-byte header`,
-            }
-          : {
-              kind: 'bad-header',
-              offset: 0,
-              reason: `file shorter than its ${TXNLOG_HEADER_BYTES}-byte header`,
-            },
+        prefix || allZero(buf, 0)
+          ? { kind: 'torn', offset: 0, reason }
+          : { kind: 'bad-header', offset: 0, reason },
     };
+  }
   const magic = buf.readInt32BE(0);
   if (magic !== TXNLOG_MAGIC)
     return {
