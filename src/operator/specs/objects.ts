@@ -93,18 +93,42 @@ function defaultAffinity(name: string) {
   };
 }
 
-function probe(e: ResolvedEnsemble, kind: 'readiness' | 'liveness') {
-  // The server's own health: the admin endpoint's ruok answers only while it serves.
-  const httpGet = { path: '/commands/ruok', port: 'admin' };
-  return kind === 'readiness'
-    ? { httpGet, initialDelaySeconds: 2, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 }
-    : {
-        httpGet,
-        initialDelaySeconds: 20,
-        periodSeconds: 10,
-        timeoutSeconds: 5,
-        failureThreshold: 6,
-      };
+/**
+ * Readiness: the member serves requests (admin `ruok` answers without error: it does so only
+ * while the member is in a quorum). The admin endpoint answers HTTP 200 with the error in the
+ * body, as Apache's does, so an httpGet probe cannot see it; a short node script can.
+ */
+export function readinessScript(adminPort: number): string {
+  // The pod's own IP (the server listens on all addresses): "localhost" may resolve to ::1
+  // while the server listens on IPv4 only.
+  return [
+    "const ip = process.env.POD_IP || 'localhost';",
+    "const host = ip.includes(':') ? `[${ip}]` : ip;",
+    `fetch(\`http://\${host}:${adminPort}/commands/ruok\`, { signal: AbortSignal.timeout(2000) })`,
+    '.then((r) => r.json())',
+    '.then((b) => process.exit(b.error === null ? 0 : 1), () => process.exit(1));',
+  ].join(' ');
+}
+
+function readinessProbe(e: ResolvedEnsemble) {
+  return {
+    exec: { command: ['node', '-e', readinessScript(e.spec.ports.admin)] },
+    initialDelaySeconds: 2,
+    periodSeconds: 5,
+    timeoutSeconds: 4,
+    failureThreshold: 3,
+  };
+}
+
+/** Liveness: the process answers at all; not tied to quorum, so elections restart nothing. */
+function livenessProbe() {
+  return {
+    httpGet: { path: '/commands/ruok', port: 'admin' },
+    initialDelaySeconds: 20,
+    periodSeconds: 10,
+    timeoutSeconds: 5,
+    failureThreshold: 6,
+  };
 }
 
 export function statefulSet(e: ResolvedEnsemble, replicas: number): K8sObject {
@@ -155,10 +179,11 @@ export function statefulSet(e: ResolvedEnsemble, replicas: number): K8sObject {
         env: [
           podName,
           { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+          { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
           ...(s.pod.env ?? []),
         ],
-        readinessProbe: probe(e, 'readiness'),
-        livenessProbe: probe(e, 'liveness'),
+        readinessProbe: readinessProbe(e),
+        livenessProbe: livenessProbe(),
         // Leave the client Service's endpoints before SIGTERM, so clients move on to other
         // members instead of connecting to one that is shutting down; the server then
         // flushes its log and closes its sessions on SIGTERM.
