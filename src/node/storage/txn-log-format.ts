@@ -155,7 +155,8 @@ function tailOrCorrupt(
   maxPayloadBytes: number,
   tailKind: 'torn' | 'clean' = 'torn',
 ): ScanEnd {
-  const next = findWholeEntry(buf, off + 1, maxPayloadBytes);
+  // Fast path for the usual case: nothing but preallocated zeros behind the end.
+  const next = allZero(buf, off + 1) ? -1 : findWholeEntry(buf, off + 1, maxPayloadBytes);
   if (next < 0)
     return tailKind === 'clean'
       ? { kind: 'clean', offset: off }
