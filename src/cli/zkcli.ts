@@ -548,13 +548,14 @@ export async function runZkCli(argv: string[], io: ZkCliIo = defaultIo): Promise
   }
 
   const tty = io.stdin.isTTY === true;
+  // Read stdin from the start: lines piped in while we connect must not be lost.
+  const lines = new LineQueue(readline.createInterface({ input: io.stdin, terminal: false }));
   io.stdout.write('Welcome to ZooKeeper!\nJLine support is disabled\n');
   try {
     await session.connect();
   } catch (e) {
     io.stderr.write(`Unable to connect to ${server}: ${(e as Error).message}\n`);
   }
-  const rl = readline.createInterface({ input: io.stdin, terminal: false });
   let n = 0;
   const prompt = (): void => {
     if (!tty) return;
@@ -565,7 +566,7 @@ export async function runZkCli(argv: string[], io: ZkCliIo = defaultIo): Promise
     io.stdout.write(`[zk: ${server}(${state}) ${n}] `);
   };
   prompt();
-  for await (const line of rl) {
+  for (let line = await lines.next(); line !== null; line = await lines.next()) {
     const w = splitCommandLine(line);
     if (w.length > 0) {
       await session.execute(w);
@@ -574,7 +575,41 @@ export async function runZkCli(argv: string[], io: ZkCliIo = defaultIo): Promise
     if (session.quit) break;
     prompt();
   }
-  rl.close();
+  lines.close();
   await session.shutdown();
   return 0;
+}
+
+/** Lines from a readline interface, buffered from creation; null after the input ends. */
+class LineQueue {
+  private readonly buffered: string[] = [];
+  private ended = false;
+  private waiter: (() => void) | undefined;
+
+  constructor(private readonly rl: readline.Interface) {
+    rl.on('line', (l: string) => {
+      this.buffered.push(l);
+      this.wake();
+    });
+    rl.on('close', () => {
+      this.ended = true;
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  async next(): Promise<string | null> {
+    while (this.buffered.length === 0 && !this.ended)
+      await new Promise<void>((r) => (this.waiter = r));
+    return this.buffered.shift() ?? null;
+  }
+
+  close(): void {
+    this.rl.close();
+  }
 }
