@@ -101,6 +101,18 @@ describe('planNext', () => {
       ['apply:4', 'wait'],
     ],
     [
+      'scale up waits for the new pod to be created before anything else',
+      {
+        ...healthy(4),
+        members: healthy(3).members,
+        votingServerIds: [1, 2, 3],
+        syncedFollowers: 2,
+      },
+      { replicas: 5 },
+      'ScalingUp',
+      ['apply:4', 'wait'],
+    ],
+    [
       'scale up adds the new pod once ready and following',
       { ...healthy(4), votingServerIds: [1, 2, 3], syncedFollowers: 2 },
       { replicas: 5 },

@@ -96,6 +96,18 @@ function planStep(o: Observed, desired: ResolvedEnsemble): Plan {
     });
   }
 
+  // A member the StatefulSet should have but whose pod does not exist yet (just grown, or
+  // deleted): it must be created and added before the membership moves on.
+  const missing = Array.from({ length: Math.min(current, want) }, (_, i) => i).find(
+    (i) => !voting.includes(i) && !o.members.some((m) => m.ordinal === i),
+  );
+  if (missing !== undefined)
+    return plan(
+      'ScalingUp',
+      current,
+      wait(`${desired.metadata.name}-${missing} is not created yet`),
+    );
+
   if (want < current) {
     const highest = current - 1;
     if (voting.includes(highest)) {
