@@ -1,0 +1,85 @@
+/** ReferenceCountedACLCache: each distinct ACL list stored once under a long index. */
+import type { ACL } from '../proto/types.js';
+import { OPEN_ACL_UNSAFE } from './acl.js';
+
+/** The index that means OPEN_ACL_UNSAFE without a map entry (built-in nodes). */
+export const OPEN_ACL_INDEX = -1n;
+
+function keyOf(acl: readonly ACL[]): string {
+  return JSON.stringify(acl.map((a) => [a.perms, a.id.scheme, a.id.id]));
+}
+
+export class AclCache {
+  private readonly byIndex = new Map<bigint, { acl: ACL[]; refs: number }>();
+  private readonly byKey = new Map<string, bigint>();
+  private nextIndex = 1n;
+
+  /** Index for `acl` (null → -1), counting one more use. */
+  convert(acl: readonly ACL[] | null): bigint {
+    if (acl === null) return OPEN_ACL_INDEX;
+    const key = keyOf(acl);
+    let index = this.byKey.get(key);
+    if (index === undefined) {
+      index = this.nextIndex++;
+      this.byKey.set(key, index);
+      this.byIndex.set(index, {
+        acl: acl.map((a) => ({ perms: a.perms, id: { ...a.id } })),
+        refs: 0,
+      });
+    }
+    this.byIndex.get(index)!.refs++;
+    return index;
+  }
+
+  get(index: bigint): ACL[] {
+    if (index === OPEN_ACL_INDEX) return OPEN_ACL_UNSAFE as ACL[];
+    const e = this.byIndex.get(index);
+    if (!e) throw new Error(`ACL index ${index} missing from the ACL cache`);
+    return e.acl;
+  }
+
+  has(index: bigint): boolean {
+    return index === OPEN_ACL_INDEX || this.byIndex.has(index);
+  }
+
+  addUsage(index: bigint): void {
+    if (index === OPEN_ACL_INDEX) return;
+    const e = this.byIndex.get(index);
+    if (e) e.refs++;
+  }
+
+  removeUsage(index: bigint): void {
+    if (index === OPEN_ACL_INDEX) return;
+    const e = this.byIndex.get(index);
+    if (!e) return;
+    e.refs--;
+    if (e.refs <= 0) {
+      this.byIndex.delete(index);
+      this.byKey.delete(keyOf(e.acl));
+    }
+  }
+
+  /** Loads one snapshot entry with no uses yet; later indexes continue after the highest. */
+  load(index: bigint, acl: ACL[]): void {
+    this.byIndex.set(index, { acl, refs: 0 });
+    this.byKey.set(keyOf(acl), index);
+    if (index >= this.nextIndex) this.nextIndex = index + 1n;
+  }
+
+  purgeUnused(): void {
+    for (const [index, e] of this.byIndex) {
+      if (e.refs <= 0) {
+        this.byIndex.delete(index);
+        this.byKey.delete(keyOf(e.acl));
+      }
+    }
+  }
+
+  entries(): Map<bigint, ACL[]> {
+    return new Map([...this.byIndex].map(([i, e]) => [i, e.acl]));
+  }
+
+  size(): number {
+    return this.byIndex.size;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Apache's outstandingChanges: writes are validated before earlier writes are applied
+ * (group commit, quorum), so validation reads the tree through the prepared txns' effects.
+ */
+import type { LoggedTxn } from '../proto/types.js';
+import type { DataTree } from '../tree/data-tree.js';
+import { changesOf, normalisePath, type NodeView, type PendingView } from './view.js';
+
+interface Record {
+  zxid: bigint;
+  path: string;
+  node: NodeView | null;
+}
+
+export class PendingChanges implements PendingView {
+  private records: Record[] = [];
+  private readonly latest = new Map<string, Record>();
+
+  constructor(private readonly tree: DataTree) {}
+
+  get(path: string): NodeView | null {
+    const p = normalisePath(path);
+    const r = this.latest.get(p);
+    if (r) return r.node;
+    const n = this.tree.getNode(p);
+    return n
+      ? { stat: { ...n.stat }, childCount: n.children.size, acl: n.acl, data: n.data }
+      : null;
+  }
+
+  ephemeralsOf(sessionId: bigint): string[] {
+    const set = new Set(this.tree.ephemeralsOf(sessionId));
+    for (const r of this.records) {
+      if (r.node === null) set.delete(r.path);
+      else if (r.node.stat.ephemeralOwner === sessionId) set.add(r.path);
+    }
+    return [...set];
+  }
+
+  /** Call after prepareWrite, before the txn is applied. */
+  record(t: LoggedTxn): void {
+    for (const c of changesOf(t, this)) {
+      const r = { zxid: t.header.zxid, path: c.path, node: c.node };
+      this.records.push(r);
+      this.latest.set(c.path, r);
+    }
+  }
+
+  /** Drops records of txns with zxid ≤ `zxid` (they are in the tree now). */
+  applied(zxid: bigint): void {
+    let i = 0;
+    while (i < this.records.length && this.records[i]!.zxid <= zxid) {
+      const r = this.records[i]!;
+      if (this.latest.get(r.path) === r) this.latest.delete(r.path);
+      i++;
+    }
+    if (i > 0) this.records = this.records.slice(i);
+  }
+
+  /** Forgets everything (prepared txns were rolled back). */
+  reset(): void {
+    this.records = [];
+    this.latest.clear();
+  }
+
+  size(): number {
+    return this.records.length;
+  }
+}
