@@ -182,6 +182,19 @@ describe('zkts cli matches zkCli.sh', () => {
     }
   });
 
+  it('takes -timeout and reconnects with the connect command', async () => {
+    const one = await runOurs(['-timeout', '5000', 'getAllChildrenNumber', '/cmp']);
+    expect(one).toEqual({ code: 0, stdout: `Connecting to ${zk.connectString}\n4\n`, stderr: '' });
+    const stdin = new PassThrough();
+    const { io, out } = captureIo(stdin);
+    stdin.end(`connect ${zk.connectString}\nget /cmp/c/d\nquit\n`);
+    expect(await runZkCli(['-server', zk.connectString], io)).toBe(0);
+    expect(out.stdout.split(`Connecting to ${zk.connectString}\n`)).toHaveLength(3);
+    expect(
+      out.stdout.endsWith('WatchedEvent state:SyncConnected type:None path:null\nnull\n'),
+    ).toBe(true);
+  });
+
   it('runs a REPL over stdin and prints watch events like zkCli', async () => {
     const stdin = new PassThrough();
     const { io, out } = captureIo(stdin);
