@@ -1,0 +1,153 @@
+/**
+ * `zkts server [--config zoo.cfg]`: reads zoo.cfg, starts a standalone server in the foreground
+ * and stops it cleanly on SIGINT/SIGTERM. An invalid zoo.cfg exits with code 2 and a message
+ * naming the file, the line and the key.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { pino, type Logger } from 'pino';
+import { ConfigError, parseZooCfg, type ZkConfig } from './config.js';
+import { opsSettings } from './admin-settings.js';
+import { processFourLetterEnv } from './fourlw-env.js';
+import { installedVersion } from './stats.js';
+import { startServer, type RunningServer, type TxnStore } from './server.js';
+import { systemClock } from './system-clock.js';
+import { openTxnStore } from './txn-store.js';
+import type { ServerConfView } from './stats.js';
+
+export const serverUsage = 'Usage: zkts server [--config <zoo.cfg>]';
+
+export interface LoadedConfig {
+  file: string;
+  text: string;
+  config: ZkConfig;
+  warnings: string[];
+}
+
+/** `--config` may name zoo.cfg or the directory holding it; the default is ./zoo.cfg. */
+export function resolveConfigPath(argv: string[]): string {
+  const i = argv.indexOf('--config');
+  const given =
+    i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--config='))?.slice('--config='.length);
+  const p = path.resolve(given ?? 'zoo.cfg');
+  try {
+    if (statSync(p).isDirectory()) return path.join(p, 'zoo.cfg');
+  } catch {
+    // a missing path is reported when it is read
+  }
+  return p;
+}
+
+export function loadConfig(file: string): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(
+      file,
+      undefined,
+      '',
+      `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
+  }
+  const { config, warnings } = parseZooCfg(text, file);
+  return { file, text, config, warnings };
+}
+
+function confView(config: ZkConfig, clientPort: number): ServerConfView {
+  return {
+    clientPort,
+    secureClientPort: -1,
+    clientPortAddress: config.clientPortAddress,
+    dataDir: path.join(config.dataDir, 'version-2'),
+    dataLogDir: path.join(config.dataLogDir, 'version-2'),
+    tickTimeMs: config.tickTimeMs,
+    maxClientCnxns: config.maxClientCnxns,
+    minSessionTimeoutMs: config.minSessionTimeoutMs,
+    maxSessionTimeoutMs: config.maxSessionTimeoutMs,
+    clientPortListenBacklog: -1,
+    serverId: 0,
+  };
+}
+
+/** Starts a standalone server from a parsed zoo.cfg. */
+export async function startFromConfig(
+  loaded: LoadedConfig,
+  log: Logger,
+  store?: TxnStore,
+): Promise<RunningServer> {
+  const { config } = loaded;
+  const clientPort = config.clientPort ?? 2181;
+  return startServer({
+    settings: {
+      serverId: 1,
+      tickTimeMs: config.tickTimeMs,
+      minSessionTimeoutMs: config.minSessionTimeoutMs,
+      maxSessionTimeoutMs: config.maxSessionTimeoutMs,
+      extendedTypesEnabled: config.extendedTypesEnabled,
+      reconfigEnabled: config.reconfigEnabled,
+      enforceQuota: config.properties.get('zookeeper.enforceQuota') === 'true',
+      superDigest: config.superDigest,
+      maxBufferBytes: config.juteMaxBufferBytes,
+    },
+    clientHost: config.clientPortAddress,
+    clientPort,
+    maxClientCnxnsPerIp: config.maxClientCnxns,
+    ops: opsSettings((k) => config.properties.get(k)),
+    conf: confView(config, clientPort),
+    initialConfiguration: loaded.text,
+    store: store ?? (await openTxnStore(config, log)),
+    clock: systemClock,
+    log,
+    fourLetterEnv: processFourLetterEnv(systemClock, installedVersion()),
+  });
+}
+
+export async function runServer(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${serverUsage}\n`);
+    return 0;
+  }
+  const log = pino({ base: { svc: 'zkts' } });
+  const file = resolveConfigPath(argv);
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`zkts: invalid configuration: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  for (const warning of loaded.warnings) log.warn({ config: file }, warning);
+  if (loaded.config.distributed) {
+    process.stderr.write(
+      `zkts: ${file} names an ensemble (${loaded.config.servers.length} server.N entries); ` +
+        'ensemble mode is not available in this build yet. Remove the server.N lines to run standalone.\n',
+    );
+    return 2;
+  }
+
+  let server: RunningServer;
+  try {
+    server = await startFromConfig(loaded, log);
+  } catch (err) {
+    log.fatal({ err: err instanceof Error ? err.message : String(err) }, 'zkts failed to start');
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      log.info({ signal }, 'shutting down');
+      server.close().then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error({ err: String(err) }, 'error during shutdown');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

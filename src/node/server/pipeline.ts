@@ -1,0 +1,153 @@
+/**
+ * The request pipeline of one server: validate → log → apply → reply, in arrival order.
+ *
+ * Every job (client read or write, session create/close, container reaping) enters one FIFO.
+ * Writes are validated and handed to the committer at once, so many can wait for the same
+ * fsync (group commit); the FIFO head is only applied when its txn is durable, and reads queued
+ * behind it wait for it. That gives Apache ZooKeeper's standalone ordering: replies on a
+ * connection leave in request order, and a read sees every write that arrived before it.
+ */
+import type { LoggedTxn } from '../proto/types.js';
+
+/** Makes txns durable (standalone: the txn log; ensemble: a quorum of logs). */
+export interface Committer {
+  /** Resolves once `t` may be applied; rejects if it never will be (disk fault, lost leadership). */
+  commit(t: LoggedTxn): Promise<void>;
+}
+
+export interface WriteJob {
+  kind: 'write';
+  /** Builds the txn at the moment it is validated, with the zxid it is given. */
+  prepare(zxid: bigint): LoggedTxn;
+  /** Called in zxid order with the txn once it is committed; applies and replies. */
+  apply(t: LoggedTxn): void;
+  /** Called when the txn could not be committed; the job must answer its client. */
+  fail(err: Error): void;
+}
+
+export interface ReadJob {
+  kind: 'read';
+  run(): void;
+}
+
+export type Job = WriteJob | ReadJob;
+
+interface Slot {
+  job: Job;
+  txn: LoggedTxn | undefined;
+  state: 'waiting' | 'durable' | 'failed';
+  error: Error | undefined;
+  /** Failed only because an earlier txn failed: answer, but do not roll back again. */
+  cascaded: boolean;
+}
+
+export interface PipelineHooks {
+  /** The zxid of the last txn handed out; the next write takes this + 1. */
+  lastZxid(): bigint;
+  /** Called once a txn was prepared, before it is committed (pending-change tracking). */
+  prepared(t: LoggedTxn): void;
+  /** Called when commits failed: everything prepared after `lastGoodZxid` was dropped. */
+  rolledBack(lastGoodZxid: bigint): void;
+}
+
+export class Pipeline {
+  private readonly slots: Slot[] = [];
+  private head = 0;
+  private nextZxid: bigint;
+  private lastDurableZxid: bigint;
+  private draining = false;
+
+  constructor(
+    private readonly committer: Committer,
+    private readonly hooks: PipelineHooks,
+  ) {
+    this.nextZxid = hooks.lastZxid() + 1n;
+    this.lastDurableZxid = hooks.lastZxid();
+  }
+
+  /** Jobs submitted and not yet completed. */
+  get outstanding(): number {
+    return this.slots.length - this.head;
+  }
+
+  submit(job: Job): void {
+    const slot: Slot = { job, txn: undefined, state: 'durable', error: undefined, cascaded: false };
+    if (job.kind === 'write') {
+      const t = job.prepare(this.nextZxid++);
+      slot.txn = t;
+      slot.state = 'waiting';
+      this.hooks.prepared(t);
+      this.committer.commit(t).then(
+        () => {
+          if (slot.state !== 'waiting') return;
+          slot.state = 'durable';
+          this.drain();
+        },
+        (err: unknown) => {
+          if (slot.state !== 'waiting') return;
+          slot.state = 'failed';
+          slot.error = err instanceof Error ? err : new Error(String(err));
+          this.drain();
+        },
+      );
+    }
+    this.slots.push(slot);
+    this.drain();
+  }
+
+  private drain(): void {
+    if (this.draining) return; // re-entered from a job's callback: the outer loop continues
+    this.draining = true;
+    try {
+      while (this.head < this.slots.length) {
+        const slot = this.slots[this.head]!;
+        if (slot.state === 'waiting') break;
+        this.head++;
+        this.run(slot);
+      }
+      if (this.head > 1024 && this.head * 2 > this.slots.length) {
+        this.slots.splice(0, this.head);
+        this.head = 0;
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private run(slot: Slot): void {
+    const { job } = slot;
+    if (job.kind === 'read') {
+      job.run();
+      return;
+    }
+    const t = slot.txn!;
+    if (slot.state === 'failed') {
+      if (slot.cascaded) (job as WriteJob).fail(slot.error!);
+      else this.failFrom(slot);
+      return;
+    }
+    this.lastDurableZxid = t.header.zxid;
+    job.apply(t);
+  }
+
+  /**
+   * A commit failed. Txns after it were validated against its effects, so none of them may be
+   * applied either: fail every waiting write, and hand out zxids again from the last durable one.
+   */
+  private failFrom(failed: Slot): void {
+    const error = failed.error ?? new Error('commit failed');
+    (failed.job as WriteJob).fail(error);
+    for (let i = this.head; i < this.slots.length; i++) {
+      const slot = this.slots[i]!;
+      if (slot.job.kind === 'write' && slot.state !== 'failed') {
+        slot.state = 'failed';
+        slot.error = error;
+        slot.cascaded = true;
+      } else if (slot.state === 'failed') {
+        slot.cascaded = true;
+      }
+    }
+    this.nextZxid = this.lastDurableZxid + 1n;
+    this.hooks.rolledBack(this.lastDurableZxid);
+  }
+}

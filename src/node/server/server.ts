@@ -1,0 +1,138 @@
+/**
+ * Assembles a standalone server: recovered tree, committer (the txn log), the client port,
+ * timers for session expiry and container reaping, admin HTTP and /metrics.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../../shared/clock.js';
+import { limits } from '../../shared/limits.js';
+import { DataTree } from '../tree/data-tree.js';
+import type { LoggedTxn } from '../proto/types.js';
+import { startClientListener, type ClientListener } from './client-listener.js';
+import { fourLetterWordOf, runFourLetterWord, type FourLetterEnv } from './fourlw.js';
+import { startOpsEndpoints, type OpsSettings, type RunningOpsEndpoints } from './admin-settings.js';
+import { createServerView } from './server-view.js';
+import type { Committer } from './pipeline.js';
+import { installedVersion, type ServerConfView, type ServerView } from './stats.js';
+import { ZkServer, type ZkServerSettings } from './zk-server.js';
+
+/** Where committed txns go. Standalone: the txn log; tests may pass a memory-only one. */
+export interface TxnStore {
+  /** Loads the last snapshot and replays the log after it. */
+  recover(): Promise<DataTree>;
+  /** Resolves once `t` is durable. */
+  append(t: LoggedTxn): Promise<void>;
+  /** Called after each applied txn; may start a background snapshot. */
+  applied(tree: DataTree): void;
+  lastSnapshot(): { zxid: bigint; timestampSeconds: number } | undefined;
+  close(): Promise<void>;
+}
+
+/** Keeps nothing: for tests of the request path alone. */
+export function memoryTxnStore(): TxnStore {
+  return {
+    recover: async () => new DataTree(),
+    append: async () => undefined,
+    applied: () => undefined,
+    lastSnapshot: () => undefined,
+    close: async () => undefined,
+  };
+}
+
+export interface StartServerOptions {
+  settings: ZkServerSettings;
+  clientHost: string | undefined;
+  clientPort: number;
+  maxClientCnxnsPerIp: number;
+  ops: OpsSettings;
+  conf: ServerConfView;
+  initialConfiguration: string;
+  store: TxnStore;
+  clock: Clock;
+  log: Logger;
+  fourLetterEnv: FourLetterEnv;
+}
+
+export interface RunningServer {
+  readonly clientPort: number;
+  readonly adminPort: number | undefined;
+  readonly metricsPort: number | undefined;
+  readonly view: ServerView;
+  readonly zk: ZkServer;
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
+  const { clock, log, store } = opts;
+  const tree = await store.recover();
+  const committer: Committer = { commit: (t) => store.append(t) };
+  const zk = new ZkServer(opts.settings, tree, committer, clock, log);
+  zk.onApplied = () => store.applied(tree);
+  const view = createServerView(zk, clock, {
+    version: installedVersion(),
+    mode: () => 'standalone',
+    conf: opts.conf,
+    initialConfiguration: opts.initialConfiguration,
+    startedMonotonicMs: clock.monotonicMs(),
+    lastSnapshot: () => store.lastSnapshot(),
+  });
+
+  let listener: ClientListener | undefined;
+  let ops: RunningOpsEndpoints | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    listener = await startClientListener(
+      zk,
+      {
+        host: opts.clientHost,
+        port: opts.clientPort,
+        maxClientCnxnsPerIp: opts.maxClientCnxnsPerIp,
+        maxBufferBytes: opts.settings.maxBufferBytes,
+        fourLetterWord: (word) =>
+          runFourLetterWord(word, view, opts.ops.fourLetterWhitelist, opts.fourLetterEnv),
+        isFourLetterWord: (frameLength) => fourLetterWordOf(frameLength) !== undefined,
+      },
+      clock,
+      log,
+    );
+    ops = await startOpsEndpoints(view, opts.ops, opts.fourLetterEnv);
+  } catch (err) {
+    await listener?.close();
+    await store.close();
+    throw err;
+  }
+
+  // Sessions expire in whole ticks, so checking once per tick is exact enough.
+  timers.push(
+    setInterval(() => zk.expireSessions(), Math.max(10, Math.floor(opts.settings.tickTimeMs / 2))),
+  );
+  timers.push(setInterval(() => zk.reapContainers(), limits.containerCheckIntervalMs));
+  for (const t of timers) t.unref();
+
+  log.info(
+    {
+      clientPort: listener.port,
+      adminPort: ops.admin?.port,
+      metricsPort: ops.metrics?.port,
+      zxid: `0x${tree.lastProcessedZxid.toString(16)}`,
+    },
+    'zkts serving',
+  );
+
+  let closed = false;
+  return {
+    clientPort: listener.port,
+    adminPort: ops.admin?.port,
+    metricsPort: ops.metrics?.port,
+    view,
+    zk,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      zk.stopServing();
+      for (const t of timers) clearInterval(t);
+      await listener?.close();
+      await ops?.close();
+      await store.close();
+    },
+  };
+}

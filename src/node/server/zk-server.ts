@@ -1,0 +1,632 @@
+/**
+ * The request-processing server behind the client port: sessions, the ordered pipeline, watches,
+ * ACL'd reads and validated writes. Network-agnostic: connection.ts and client-listener.ts feed
+ * it frames; it answers through Connection.send.
+ */
+import type { Logger } from 'pino';
+import { OpCode, Xid, opShortName } from '../proto/opcodes.js';
+import { ErrorCode } from '../proto/errors.js';
+import { JuteReader } from '../proto/jute.js';
+import type { Id, LoggedTxn } from '../proto/types.js';
+import type { ConnectRequest, Request, RequestHeader, Response } from '../proto/requests.js';
+import {
+  decodeConnectRequest,
+  decodeRequest,
+  encodeConnectResponse,
+  encodeNotification,
+  encodeReply,
+  MultiMarshallingError,
+  UnknownOpcodeError,
+} from '../proto/records.js';
+import { DataTree } from '../tree/data-tree.js';
+import { processRead } from '../tree/read.js';
+import { canRead, digestAuthId } from '../tree/acl.js';
+import type { WatchTrigger } from '../tree/watch-trigger.js';
+import { PendingChanges, prepareWrite, writeResponse, isWriteRequest } from '../txn/index.js';
+import {
+  SessionTable,
+  SessionIdGenerator,
+  sessionPassword,
+  negotiateTimeoutMs,
+} from '../session/index.js';
+import { WatchRegistry } from '../watch/index.js';
+import type { Clock } from '../../shared/clock.js';
+import { limits } from '../../shared/limits.js';
+import { Pipeline, type Committer } from './pipeline.js';
+import type { Connection } from './connection.js';
+import { ServerStatsRecorder } from './stats.js';
+
+export interface ZkServerSettings {
+  serverId: number;
+  tickTimeMs: number;
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+  extendedTypesEnabled: boolean;
+  reconfigEnabled: boolean;
+  enforceQuota: boolean;
+  /** `super:<base64 sha1>` digest id; a digest auth equal to it also grants super. */
+  superDigest: string | undefined;
+  maxBufferBytes: number;
+}
+
+const ZERO_PASSWORD = Buffer.alloc(limits.sessionPasswordBytes);
+
+export class ZkServer {
+  readonly tree: DataTree;
+  readonly pending: PendingChanges;
+  readonly sessions: SessionTable;
+  readonly watches = new WatchRegistry();
+  readonly stats = new ServerStatsRecorder();
+  private readonly idGenerator: SessionIdGenerator;
+  private readonly pipeline: Pipeline;
+  private readonly connectionsBySession = new Map<bigint, Connection>();
+  readonly connections = new Map<number, Connection>();
+  private serving = true;
+  /** Called after every applied txn (the store may start a snapshot). */
+  onApplied: () => void = () => undefined;
+
+  constructor(
+    readonly settings: ZkServerSettings,
+    tree: DataTree,
+    committer: Committer,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    this.tree = tree;
+    this.pending = new PendingChanges(tree);
+    this.sessions = new SessionTable(settings.tickTimeMs);
+    const now = clock.monotonicMs();
+    for (const [sessionId, timeoutMs] of tree.sessions)
+      this.sessions.create(sessionId, timeoutMs, now);
+    this.idGenerator = new SessionIdGenerator(settings.serverId, clock.wallMs());
+    this.pipeline = new Pipeline(committer, {
+      lastZxid: () => tree.lastProcessedZxid,
+      prepared: (t) => this.pending.record(t),
+      rolledBack: () => this.pending.reset(),
+    });
+  }
+
+  get outstandingRequests(): number {
+    return this.pipeline.outstanding;
+  }
+
+  get lastZxid(): bigint {
+    return this.tree.lastProcessedZxid;
+  }
+
+  isServing(): boolean {
+    return this.serving;
+  }
+
+  attach(conn: Connection): void {
+    this.connections.set(conn.id, conn);
+  }
+
+  /** The socket closed: its watches go, its session lives on until it expires. */
+  detach(conn: Connection): void {
+    this.connections.delete(conn.id);
+    this.watches.removeWatcher(conn.id);
+    if (conn.sessionId !== 0n && this.connectionsBySession.get(conn.sessionId) === conn) {
+      this.connectionsBySession.delete(conn.sessionId);
+    }
+  }
+
+  // ---- handshake ----
+
+  handleConnect(conn: Connection, payload: Buffer): void {
+    let req: ConnectRequest;
+    try {
+      req = decodeConnectRequest(payload);
+    } catch (err) {
+      this.log.warn(
+        { remote: conn.remoteAddress, err: String(err) },
+        'malformed connect request; closing',
+      );
+      conn.close();
+      return;
+    }
+    conn.readOnlyByte = req.readOnly;
+    conn.state = 'connecting';
+    conn.pauseReading(); // nothing more is read until the connect is answered
+    if (req.lastZxidSeen > this.tree.lastProcessedZxid) {
+      this.log.info(
+        {
+          remote: conn.remoteAddress,
+          clientZxid: req.lastZxidSeen,
+          serverZxid: this.tree.lastProcessedZxid,
+        },
+        'client has seen a newer zxid than this server; it must try another server',
+      );
+      conn.close();
+      return;
+    }
+    const timeoutMs = negotiateTimeoutMs(
+      req.timeOut,
+      this.settings.minSessionTimeoutMs,
+      this.settings.maxSessionTimeoutMs,
+    );
+    if (req.sessionId === 0n) {
+      this.createSession(conn, timeoutMs);
+    } else {
+      this.reopenSession(conn, req, timeoutMs);
+    }
+  }
+
+  private createSession(conn: Connection, timeoutMs: number): void {
+    const sessionId = this.idGenerator.next();
+    this.pipeline.submit({
+      kind: 'write',
+      prepare: (zxid) => ({
+        header: {
+          clientId: sessionId,
+          cxid: 0,
+          zxid,
+          time: this.clock.wallMs(),
+          type: OpCode.createSession,
+        },
+        txn: { type: OpCode.createSession, timeOutMs: timeoutMs },
+      }),
+      apply: (t) => {
+        this.applyTxn(t);
+        this.sessions.create(sessionId, timeoutMs, this.clock.monotonicMs());
+        this.finishConnect(conn, sessionId, timeoutMs);
+      },
+      fail: () => conn.close(),
+    });
+  }
+
+  private reopenSession(conn: Connection, req: ConnectRequest, timeoutMs: number): void {
+    // Read behind earlier writes, so a session closed by a txn in flight is seen as closed.
+    this.pipeline.submit({
+      kind: 'read',
+      run: () => {
+        const valid =
+          req.passwd.length === limits.sessionPasswordBytes &&
+          sessionPassword(req.sessionId).equals(req.passwd) &&
+          this.sessions.touch(req.sessionId, this.clock.monotonicMs());
+        if (!valid) {
+          this.log.info(
+            { sessionId: hex(req.sessionId), remote: conn.remoteAddress },
+            'invalid or expired session on reconnect',
+          );
+          conn.send(
+            encodeConnectResponse({
+              protocolVersion: 0,
+              timeOut: 0,
+              sessionId: 0n,
+              passwd: ZERO_PASSWORD,
+              readOnly: conn.readOnlyByte === undefined ? undefined : false,
+            }),
+          );
+          conn.close();
+          return;
+        }
+        const previous = this.connectionsBySession.get(req.sessionId);
+        if (previous && previous !== conn) {
+          this.watches.removeWatcher(previous.id);
+          previous.close();
+        }
+        this.sessions.setTimeout?.(req.sessionId, timeoutMs, this.clock.monotonicMs());
+        this.finishConnect(conn, req.sessionId, timeoutMs);
+      },
+    });
+  }
+
+  private finishConnect(conn: Connection, sessionId: bigint, timeoutMs: number): void {
+    if (!conn.isOpen) return; // the client went away while its session was being created
+    conn.sessionId = sessionId;
+    conn.sessionTimeoutMs = timeoutMs;
+    conn.state = 'open';
+    this.connectionsBySession.set(sessionId, conn);
+    conn.send(
+      encodeConnectResponse({
+        protocolVersion: 0,
+        timeOut: timeoutMs,
+        sessionId,
+        passwd: sessionPassword(sessionId),
+        readOnly: conn.readOnlyByte === undefined ? undefined : false,
+      }),
+    );
+    conn.resumeReading();
+  }
+
+  // ---- requests ----
+
+  handleRequest(conn: Connection, payload: Buffer): void {
+    const receivedMs = this.clock.monotonicMs();
+    conn.stats.packetReceived();
+    this.stats.packetReceived();
+    const reader = new JuteReader(payload, 0, this.settings.maxBufferBytes * 2);
+    let header: RequestHeader;
+    try {
+      header = { xid: reader.int(), type: reader.int() };
+    } catch (err) {
+      this.closeBadFrame(conn, err);
+      return;
+    }
+    this.sessions.touch(conn.sessionId, receivedMs);
+
+    let request: Request;
+    try {
+      request = decodeRequest(header, reader);
+    } catch (err) {
+      if (err instanceof UnknownOpcodeError) {
+        this.reply(conn, header, receivedMs, ErrorCode.unimplemented, null, -1n);
+        conn.close();
+        return;
+      }
+      if (err instanceof MultiMarshallingError && header.type === OpCode.multi) {
+        this.submitFailedMulti(conn, header, receivedMs);
+        return;
+      }
+      if (err instanceof MultiMarshallingError) {
+        this.reply(conn, header, receivedMs, ErrorCode.marshallingError, null);
+        return;
+      }
+      this.closeBadFrame(conn, err);
+      return;
+    }
+
+    switch (request.type) {
+      case OpCode.ping:
+        this.replyNow(conn, header, receivedMs, ErrorCode.ok, null);
+        return;
+      case OpCode.auth:
+        this.handleAuth(conn, request.request.scheme, request.request.auth);
+        return;
+      case OpCode.check:
+        // check is only valid inside multi
+        this.reply(conn, header, receivedMs, ErrorCode.unimplemented, null, -1n);
+        conn.close();
+        return;
+      case OpCode.closeSession:
+        this.submitWrite(conn, header, request, receivedMs);
+        return;
+      default:
+        break;
+    }
+    if (isWriteRequest(request.type)) {
+      this.submitWrite(conn, header, request, receivedMs);
+    } else {
+      this.submitRead(conn, header, request, receivedMs);
+    }
+  }
+
+  private closeBadFrame(conn: Connection, err: unknown): void {
+    this.log.warn(
+      { remote: conn.remoteAddress, err: String(err) },
+      'malformed request; closing connection',
+    );
+    conn.close();
+  }
+
+  private handleAuth(conn: Connection, scheme: string, auth: Buffer | null): void {
+    const xid = Xid.auth;
+    const ok = (ids: Id[]): void => {
+      for (const id of ids)
+        if (!conn.authIds.some((a) => a.scheme === id.scheme && a.id === id.id))
+          conn.authIds.push(id);
+      conn.send(encodeReply({ xid, zxid: 0n, err: ErrorCode.ok }, null));
+    };
+    if (scheme === 'digest' && auth !== null) {
+      const id = digestAuthId(auth.toString('utf8'));
+      const ids: Id[] = [{ scheme: 'digest', id }];
+      if (this.settings.superDigest !== undefined && id === this.settings.superDigest)
+        ids.push({ scheme: 'super', id: '' });
+      ok(ids);
+      return;
+    }
+    if (scheme === 'ip') {
+      ok([{ scheme: 'ip', id: conn.remoteAddress }]);
+      return;
+    }
+    this.log.info({ remote: conn.remoteAddress, scheme }, 'auth with an unknown scheme; closing');
+    conn.send(encodeReply({ xid, zxid: 0n, err: ErrorCode.authFailed }, null));
+    conn.close();
+  }
+
+  private submitRead(
+    conn: Connection,
+    header: RequestHeader,
+    request: Request,
+    receivedMs: number,
+  ): void {
+    this.startRequest(conn);
+    this.pipeline.submit({
+      kind: 'read',
+      run: () => {
+        if (!this.sessionStillValid(conn, header, receivedMs)) return;
+        this.runRead(conn, header, request, receivedMs);
+      },
+    });
+  }
+
+  private runRead(
+    conn: Connection,
+    header: RequestHeader,
+    request: Request,
+    receivedMs: number,
+  ): void {
+    switch (request.type) {
+      case OpCode.setWatches:
+      case OpCode.setWatches2: {
+        const deliveries = this.watches.setWatches(conn.id, request.request, (path) => {
+          const node = this.tree.getNode(path);
+          return node ? { mzxid: node.stat.mzxid, pzxid: node.stat.pzxid } : undefined;
+        });
+        for (const d of deliveries) conn.send(encodeNotification(d.zxid, d.event));
+        this.reply(conn, header, receivedMs, ErrorCode.ok, null);
+        return;
+      }
+      case OpCode.addWatch: {
+        const { path, mode } = request.request;
+        if (mode !== 0 && mode !== 1) {
+          this.reply(conn, header, receivedMs, ErrorCode.marshallingError, null);
+          return;
+        }
+        this.watches.add(conn.id, path, mode === 0 ? 'persistent' : 'persistentRecursive');
+        this.reply(conn, header, receivedMs, ErrorCode.ok, { kind: 'errorResponse', err: 0 });
+        return;
+      }
+      case OpCode.checkWatches:
+      case OpCode.removeWatches: {
+        const { path, type } = request.request;
+        const found =
+          request.type === OpCode.checkWatches
+            ? this.watches.check(conn.id, path, type)
+            : this.watches.remove(conn.id, path, type);
+        this.reply(conn, header, receivedMs, found ? ErrorCode.ok : ErrorCode.noWatcher, null);
+        return;
+      }
+      case OpCode.whoAmI: {
+        const clientInfo = conn.authIds.map((id) => ({
+          authScheme: id.scheme,
+          user: id.scheme === 'digest' ? id.id.slice(0, id.id.indexOf(':')) : id.id,
+        }));
+        this.reply(conn, header, receivedMs, ErrorCode.ok, { kind: 'whoAmI', clientInfo });
+        return;
+      }
+      default: {
+        const result = processRead(request, this.tree, {
+          authIds: conn.authIds,
+          sessionId: conn.sessionId,
+        });
+        for (const w of result.watches ?? (result.watch ? [result.watch] : []))
+          this.watches.add(conn.id, w.path, w.kind);
+        this.reply(conn, header, receivedMs, result.err, result.response);
+      }
+    }
+  }
+
+  private submitWrite(
+    conn: Connection,
+    header: RequestHeader,
+    request: Request,
+    receivedMs: number,
+  ): void {
+    this.startRequest(conn);
+    const sessionId = conn.sessionId;
+    this.pipeline.submit({
+      kind: 'write',
+      prepare: (zxid) =>
+        prepareWrite(request, {
+          zxid,
+          timeMs: this.clock.wallMs(),
+          sessionId,
+          cxid: header.xid,
+          authIds: conn.authIds,
+          config: {
+            extendedTypesEnabled: this.settings.extendedTypesEnabled,
+            reconfigEnabled: this.settings.reconfigEnabled,
+            standalone: true,
+            enforceQuota: this.settings.enforceQuota,
+          },
+          view: this.pending,
+          sessionValid: this.sessions.isActive?.(sessionId) ?? true,
+        }),
+      apply: (t) => {
+        const result = this.applyTxn(t);
+        if (request.type === OpCode.closeSession) {
+          this.sessions.remove(sessionId);
+          this.connectionsBySession.delete(sessionId);
+          this.reply(conn, header, receivedMs, ErrorCode.ok, null, t.header.zxid);
+          conn.close();
+          return;
+        }
+        const { err, response } = writeResponse(request.type, result);
+        this.reply(conn, header, receivedMs, err, response, t.header.zxid);
+      },
+      fail: (error) => {
+        this.log.error({ err: error.message }, 'write not committed');
+        this.reply(conn, header, receivedMs, ErrorCode.operationTimeout, null);
+      },
+    });
+  }
+
+  /** op 14 whose body did not decode: Apache logs an error txn for it (it consumes a zxid). */
+  private submitFailedMulti(conn: Connection, header: RequestHeader, receivedMs: number): void {
+    this.startRequest(conn);
+    const sessionId = conn.sessionId;
+    this.pipeline.submit({
+      kind: 'write',
+      prepare: (zxid) => ({
+        header: {
+          clientId: sessionId,
+          cxid: header.xid,
+          zxid,
+          time: this.clock.wallMs(),
+          type: OpCode.error,
+        },
+        txn: { type: OpCode.error, err: ErrorCode.marshallingError },
+      }),
+      apply: (t) => {
+        this.applyTxn(t);
+        this.reply(conn, header, receivedMs, ErrorCode.marshallingError, null, t.header.zxid);
+      },
+      fail: () => this.reply(conn, header, receivedMs, ErrorCode.operationTimeout, null),
+    });
+  }
+
+  private startRequest(conn: Connection): void {
+    conn.outstanding++;
+    if (conn.outstanding >= limits.maxOutstandingRequestsPerConnection) conn.pauseReading();
+  }
+
+  private sessionStillValid(conn: Connection, header: RequestHeader, receivedMs: number): boolean {
+    if (conn.sessionId === 0n || this.sessions.isActive?.(conn.sessionId) !== false) return true;
+    this.reply(conn, header, receivedMs, ErrorCode.sessionExpired, null);
+    return false;
+  }
+
+  /** Applies a committed txn to the tree and sends the watch events it fired. */
+  applyTxn(t: LoggedTxn): ReturnType<DataTree['apply']> {
+    const result = this.tree.apply(t);
+    this.pending.applied(t.header.zxid);
+    this.deliver(result.triggers);
+    this.onApplied();
+    return result;
+  }
+
+  private deliver(triggers: readonly WatchTrigger[]): void {
+    for (const trigger of triggers) {
+      const deliveries = this.watches.trigger(trigger, (watcher, path) => {
+        const conn = this.connectionById(watcher);
+        if (!conn) return false;
+        const acl = trigger.acl ?? this.tree.getNode(path)?.acl;
+        return acl === undefined || canRead(acl, conn.authIds);
+      });
+      for (const d of deliveries) {
+        const conn = this.connectionById(d.watcher);
+        conn?.send(encodeNotification(d.zxid, d.event));
+      }
+    }
+  }
+
+  private connectionById(id: number): Connection | undefined {
+    return this.connections.get(id);
+  }
+
+  private reply(
+    conn: Connection,
+    header: RequestHeader,
+    receivedMs: number,
+    err: number,
+    body: Response | null,
+    zxid: bigint = this.tree.lastProcessedZxid,
+  ): void {
+    conn.outstanding = Math.max(0, conn.outstanding - 1);
+    if (conn.outstanding < limits.maxOutstandingRequestsPerConnection && conn.state === 'open')
+      conn.resumeReading();
+    this.replyNow(conn, header, receivedMs, err, body, zxid);
+  }
+
+  private replyNow(
+    conn: Connection,
+    header: RequestHeader,
+    receivedMs: number,
+    err: number,
+    body: Response | null,
+    zxid: bigint = this.tree.lastProcessedZxid,
+  ): void {
+    const now = this.clock.monotonicMs();
+    const latencyMs = now - receivedMs;
+    conn.stats.responded(opName(header.type), header.xid, zxid, latencyMs, now);
+    this.stats.requestCompleted(latencyMs, isWriteRequest(header.type) ? 'update' : 'read');
+    this.stats.packetSent();
+    const xid = header.type === OpCode.ping ? Xid.ping : header.xid;
+    conn.send(encodeReply({ xid, zxid, err }, err === ErrorCode.ok ? body : null));
+  }
+
+  // ---- time-driven work ----
+
+  /** Expires sessions whose deadline passed: each becomes a closeSession txn. */
+  expireSessions(): void {
+    for (const sessionId of this.sessions.expire(this.clock.monotonicMs())) {
+      this.log.info({ sessionId: hex(sessionId) }, 'session expired');
+      this.submitCloseSession(sessionId);
+    }
+  }
+
+  private submitCloseSession(sessionId: bigint): void {
+    this.pipeline.submit({
+      kind: 'write',
+      prepare: (zxid) =>
+        prepareWrite(
+          { type: OpCode.closeSession, request: null },
+          {
+            zxid,
+            timeMs: this.clock.wallMs(),
+            sessionId,
+            cxid: 0,
+            authIds: [],
+            config: {
+              extendedTypesEnabled: this.settings.extendedTypesEnabled,
+              reconfigEnabled: this.settings.reconfigEnabled,
+              standalone: true,
+              enforceQuota: this.settings.enforceQuota,
+            },
+            view: this.pending,
+            sessionValid: true,
+          },
+        ),
+      apply: (t) => {
+        this.applyTxn(t);
+        this.sessions.remove(sessionId);
+        const conn = this.connectionsBySession.get(sessionId);
+        this.connectionsBySession.delete(sessionId);
+        conn?.close();
+      },
+      fail: (error) =>
+        this.log.error(
+          { err: error.message, sessionId: hex(sessionId) },
+          'session close not committed',
+        ),
+    });
+  }
+
+  /** Deletes empty containers and expired TTL nodes, as Apache's ContainerManager does. */
+  reapContainers(): void {
+    const now = this.clock.wallMs();
+    const paths = [...this.tree.containersToReap(), ...this.tree.expiredTtls(now)];
+    for (const path of paths) {
+      this.pipeline.submit({
+        kind: 'write',
+        prepare: (zxid) =>
+          prepareWrite(
+            { type: OpCode.delete, request: { path, version: -1 } },
+            {
+              zxid,
+              timeMs: this.clock.wallMs(),
+              sessionId: 0n,
+              cxid: 0,
+              authIds: [{ scheme: 'super', id: '' }],
+              config: {
+                extendedTypesEnabled: this.settings.extendedTypesEnabled,
+                reconfigEnabled: this.settings.reconfigEnabled,
+                standalone: true,
+                enforceQuota: false,
+              },
+              view: this.pending,
+              sessionValid: true,
+              deleteContainer: true,
+            },
+          ),
+        apply: (t) => this.applyTxn(t),
+        fail: () => undefined,
+      });
+    }
+  }
+
+  /** Stop taking requests (shutdown). */
+  stopServing(): void {
+    this.serving = false;
+  }
+}
+
+export function hex(v: bigint): string {
+  return '0x' + BigInt.asUintN(64, v).toString(16);
+}
+
+function opName(type: number): string {
+  return opShortName[type] ?? 'NA';
+}
