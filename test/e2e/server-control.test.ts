@@ -1,8 +1,9 @@
 /**
  * `zkts server start|status|stop|restart` manage a background process through the pid file.
- * The server here is a stand-in child process that answers `srvr` on the configured client
- * port (the real runtime's `runServer` did not exist when this was written); the pid-file,
- * spawn, wait and kill logic under test is the real one.
+ * The server here is a tiny stand-in child that answers `srvr` on the configured client port,
+ * so restart, double start and a server dying at once can be driven quickly; the pid-file,
+ * spawn, wait and kill logic under test is the real one. server-daemon.test.ts runs the same
+ * commands against the real runtime.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
