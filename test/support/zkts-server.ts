@@ -40,6 +40,8 @@ export async function startZkts(opts: ZktsOptions = {}): Promise<ZktsServer> {
     clientPortAddress: host,
     '4lw.commands.whitelist': '*',
     'admin.enableServer': 'false',
+    // The Apache harness passes -Dzookeeper.extendedTypesEnabled=true; the same setting here.
+    extendedTypesEnabled: 'true',
     ...opts.config,
   };
   const cfgFile = join(confDir, 'zoo.cfg');
