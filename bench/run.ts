@@ -79,7 +79,7 @@ async function main(): Promise<void> {
           log(
             `  ${op} ${label}: ${result.opsPerSec} ops/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; ` +
               `generator ${result.cpu.generatorCores.toFixed(2)} cores, server ${result.cpu.serverCores?.toFixed(2) ?? '?'} cores, ` +
-              `machine ${(result.cpu.machineBusy * 100).toFixed(0)} % busy${errs}`,
+              `machine ${(result.cpu.machineBusy * 100).toFixed(0)} % busy, mean reply ${result.meanReplyBytes} B${errs}`,
           );
           measurements.push({ rep, target: label, result });
         }

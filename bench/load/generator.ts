@@ -40,6 +40,8 @@ export interface LoadResult {
   errors: number;
   firstError: number;
   measuredMs: number;
+  /** Mean reply frame size (without the length prefix). */
+  meanReplyBytes: number;
   opsPerSec: number;
   p50Ms: number;
   p99Ms: number;
@@ -131,11 +133,13 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     let errors = 0;
     let firstError = 0;
     let last = 0;
+    let replyBytes = 0;
     for (const r of results) {
       if (r.type !== 'done') continue;
       hist.merge(new Histogram(r.counts));
       ops += r.ops;
       errors += r.errors;
+      replyBytes += r.replyBytes;
       if (firstError === 0) firstError = r.firstError;
       last = Math.max(last, r.lastCompletionAt);
     }
@@ -154,6 +158,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       errors,
       firstError,
       measuredMs,
+      meanReplyBytes: Math.round(replyBytes / Math.max(1, ops)),
       opsPerSec: Math.round((ops * 1000) / measuredMs),
       p50Ms: ms(hist.quantile(0.5)),
       p99Ms: ms(hist.quantile(0.99)),

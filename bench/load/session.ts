@@ -30,13 +30,21 @@ export interface SessionStats {
   errors: number;
   firstError: number;
   lastCompletionAt: number;
+  /** Bytes of the measured replies (sanity: a get of 1 KiB answers with ≥ 1 KiB). */
+  replyBytes: number;
 }
 
 const pingXid = -2;
 const notificationXid = -1;
 
 export class BenchSession {
-  readonly stats: SessionStats = { ops: 0, errors: 0, firstError: 0, lastCompletionAt: 0 };
+  readonly stats: SessionStats = {
+    ops: 0,
+    errors: 0,
+    firstError: 0,
+    lastCompletionAt: 0,
+    replyBytes: 0,
+  };
   private socket!: net.Socket;
   private readonly decoder = new FrameDecoder(16 * 1024 * 1024);
   private readonly sentAt: Float64Array;
@@ -165,6 +173,7 @@ export class BenchSession {
         if (this.stats.firstError === 0) this.stats.firstError = err;
       }
       this.stats.ops++;
+      this.stats.replyBytes += f.length;
       this.stats.lastCompletionAt = t;
       this.hist.record((t - sent) * 1000);
     }

@@ -31,6 +31,7 @@ export type FromWorker =
       errors: number;
       firstError: number;
       lastCompletionAt: number;
+      replyBytes: number;
     }
   | { type: 'closed' }
   | { type: 'error'; message: string };
@@ -65,13 +66,23 @@ async function main(): Promise<void> {
         let errors = 0;
         let firstError = 0;
         let lastCompletionAt = 0;
+        let replyBytes = 0;
         for (const s of sessions) {
           ops += s.stats.ops;
           errors += s.stats.errors;
+          replyBytes += s.stats.replyBytes;
           if (firstError === 0) firstError = s.stats.firstError;
           lastCompletionAt = Math.max(lastCompletionAt, s.stats.lastCompletionAt);
         }
-        post({ type: 'done', counts: hist.counts, ops, errors, firstError, lastCompletionAt });
+        post({
+          type: 'done',
+          counts: hist.counts,
+          ops,
+          errors,
+          firstError,
+          lastCompletionAt,
+          replyBytes,
+        });
       });
     } else {
       void Promise.all(sessions.map((s) => s.close())).then(() => {
