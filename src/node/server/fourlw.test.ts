@@ -9,7 +9,7 @@ import {
   type FourLetterEnv,
 } from './fourlw.js';
 import { environmentEntries } from './fourlw-env.js';
-import { formatJavaDouble, reportedVersion } from './stats.js';
+import { ConnectionStatsRecorder, formatJavaDouble, reportedVersion } from './stats.js';
 import { fourLetterShape } from './testdata/shape.js';
 import { fixtureClock, leaderQuorum, StaticView } from './testdata/static-view.js';
 
@@ -159,6 +159,21 @@ describe('four-letter words match Apache 3.8 output shapes', () => {
       'READ-ONLY mode; serving only read-only clients',
     );
     expect(runFourLetterWord('isro', v, all, env())).toBe('ro');
+  });
+
+  it('latencies are whole milliseconds, as Apache keeps them', () => {
+    const v = new StaticView();
+    v.stats.reset();
+    v.stats.requestCompleted(0.4);
+    v.stats.requestCompleted(5.9);
+    expect(runFourLetterWord('srvr', v, all, env())).toContain('Latency min/avg/max: 0/2.5/5\n');
+    const c = new ConnectionStatsRecorder();
+    c.responded('GETD', 3, 5n, 1.7, 1234.56);
+    expect(c.snapshot()).toMatchObject({
+      lastLatencyMs: 1,
+      maxLatencyMs: 1,
+      lastResponseMonotonicMs: 1234,
+    });
   });
 
   it('stmk sets the mask gtmk reads', () => {

@@ -77,7 +77,9 @@ export class AvgMinMax {
     this.window = windowed ? [] : undefined;
   }
 
-  add(value: number): void {
+  /** Apache's counters hold longs: fractional samples (sub-ms clocks) are truncated. */
+  add(sample: number): void {
+    const value = Math.max(0, Math.floor(sample));
     this.count += 1;
     this.total += value;
     if (value < this.min) this.min = value;
@@ -292,13 +294,10 @@ export class ConnectionStatsRecorder {
     this.sent += 1;
   }
   /** A reply left: its op short name (PING, GETD, …), cxid, zxid, latency and the monotonic time. */
-  responded(
-    op: string,
-    cxid: number,
-    zxid: bigint,
-    latencyMs: number,
-    nowMonotonicMs: number,
-  ): void {
+  responded(op: string, cxid: number, zxid: bigint, latency: number, nowMonotonic: number): void {
+    // Apache keeps whole milliseconds; our monotonic clock has sub-ms precision.
+    const latencyMs = Math.max(0, Math.floor(latency));
+    const nowMonotonicMs = Math.floor(nowMonotonic);
     this.lastOp = op;
     this.lastCxid = cxid;
     this.lastZxid = zxid;
