@@ -246,7 +246,7 @@ describe('operator against a real API server', () => {
       'GET',
       `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/zkts-operator`,
     );
-    expect(lease.spec.holderIdentity).toMatch(/_\d+$/);
+    expect(lease.spec.holderIdentity).toMatch(/_\d+_[0-9a-f]{8}$/);
   });
 
   it('serves /metrics, /healthz and /readyz', async () => {

@@ -4,6 +4,7 @@
  * Lease and only the holder reconciles.
  */
 import { KubeConfig } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { makeEventRecorder } from './events.js';
@@ -179,7 +180,8 @@ async function run(opts: OperatorOptions, log: Logger, hooks: RunOperatorHooks):
   const kube = makeKube(kc);
   const metrics = makeMetrics();
   const queue = new WorkQueue();
-  const identity = `${hostname()}_${process.pid}`;
+  // Unique per run, even for two operators in one process (tests) or a reused pod name.
+  const identity = `${hostname()}_${process.pid}_${randomBytes(4).toString('hex')}`;
   const state: { informers?: ReturnType<typeof startInformers> } = {};
   let lastLoopMs = Date.now();
   const elector = opts.leaderElect
