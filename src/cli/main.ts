@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { CliIo } from './server-control.js';
+import { storageCommands } from './storage-commands.js';
 
 export interface Command {
   name: string;
@@ -17,19 +18,13 @@ export interface Command {
 type RunServer = (argv: string[]) => Promise<number>;
 type RunZkCli = (argv: string[]) => Promise<number>;
 
-// src/cli/zkcli.ts is still being written: its specifier sits in a variable so the typecheck
-// does not need it yet; the cast states the signature it must export.
-const zkCliModule = './zkcli.js';
-
 async function loadRunServer(): Promise<RunServer> {
   const mod = await import('../node/server/main.js');
   return mod.runServer;
 }
 
 async function loadRunZkCli(): Promise<RunZkCli> {
-  const mod = (await import(zkCliModule)) as { runZkCli?: RunZkCli };
-  if (typeof mod.runZkCli !== 'function') throw new Error(`${zkCliModule} exports no runZkCli`);
-  return mod.runZkCli;
+  return (await import('./zkcli.js')).runZkCli;
 }
 
 /** argv[1] names bin/zkts when run as a command; the daemon is started the same way. */
@@ -219,26 +214,7 @@ export const commands: Command[] = [
     'run the Kubernetes operator for ZooKeeperEnsemble resources',
     'zkts operator [--kubeconfig <file>] [--namespace <ns>]',
   ),
-  placeholder(
-    'snapshot dump',
-    'print the contents of a snapshot file (Apache format)',
-    'zkts snapshot dump <snapshot file>',
-  ),
-  placeholder(
-    'txnlog dump',
-    'print the transactions in a txn log file',
-    'zkts txnlog dump <log file>',
-  ),
-  placeholder(
-    'txnlog truncate',
-    'cut a txn log after a given zxid',
-    'zkts txnlog truncate <log file> <zxid>',
-  ),
-  placeholder(
-    'cleanup',
-    'delete old snapshots and txn logs, keeping the newest N (zkCleanup.sh)',
-    'zkts cleanup [--config <zoo.cfg>] [-n <count>]',
-  ),
+  ...storageCommands,
 ];
 
 function topHelp(version: string): string {
