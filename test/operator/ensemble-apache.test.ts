@@ -1,0 +1,150 @@
+/**
+ * The operator end to end with a server whose quorum already works: Apache ZooKeeper 3.8 as the
+ * member image (testdata/apache-member.mjs stands in for `zkts server --config`), pods run by
+ * test/e2e's test kubelet on the loopback control plane. The operator's own pod shape (myid
+ * init container, zoo.cfg from its ConfigMap, readiness on admin ruok) forms a quorum; the
+ * status becomes Ready with the leader named from the members' admin endpoints; a deleted
+ * member comes back and the status is Ready again; deleting the ensemble reclaims its PVCs.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runOperator } from '../../src/operator/controller/main.js';
+import { freePort, startControlPlane, type ControlPlane } from '../e2e/control-plane.js';
+import { applyCrds, loadCrds } from '../e2e/crds.js';
+import { kubeOk, kubeRequest } from '../e2e/kube-raw.js';
+import { startTestKubelet, type TestKubelet } from '../e2e/kubelet/kubelet.js';
+import { waitFor } from '../e2e/wait.js';
+
+const ns = 'op-apache';
+const crPath = `/apis/zkts.dev/v1alpha1/namespaces/${ns}/zookeeperensembles/zk`;
+const wrapper = join(dirname(fileURLToPath(import.meta.url)), 'testdata/apache-member.mjs');
+
+interface Status {
+  readyReplicas?: number;
+  leader?: string;
+  currentVersion?: string;
+  members?: { pod: string; role: string; ready: boolean; zxid?: string }[];
+  conditions?: { type: string; status: string; reason: string }[];
+}
+
+let cp: ControlPlane;
+let kc: KubeConfig;
+let kubelet: TestKubelet;
+let stopOperator: AbortController;
+let operatorDone: Promise<number>;
+
+const status = async () => (await kubeOk<{ status?: Status }>(kc, 'GET', crPath)).status ?? {};
+
+async function waitReady(timeoutMs: number): Promise<Status> {
+  let last: Status = {};
+  await waitFor(
+    'ensemble Ready with one leader and 3 ready members',
+    async () => {
+      last = await status();
+      const leaders = last.members?.filter((m) => m.role === 'leader') ?? [];
+      return (
+        (last.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false) &&
+        last.readyReplicas === 3 &&
+        last.members?.length === 3 &&
+        last.members.every((m) => m.ready) &&
+        leaders.length === 1 &&
+        last.leader === leaders[0]?.pod
+      );
+    },
+    timeoutMs,
+    1000,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}\nlast status: ${JSON.stringify(last)}\n${kubelet.logs()}`);
+  });
+  return last;
+}
+
+beforeAll(async () => {
+  cp = await startControlPlane();
+  kc = new KubeConfig();
+  kc.loadFromFile(cp.kubeconfigPath);
+  kubelet = await startTestKubelet({
+    kubeconfigPath: cp.kubeconfigPath,
+    entrypoints: { images: { 'e2e/apache-zk-operator': [process.execPath, wrapper] } },
+  });
+  await applyCrds(kc, loadCrds());
+  await kubeOk(kc, 'POST', '/api/v1/namespaces', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: ns },
+  });
+  stopOperator = new AbortController();
+  operatorDone = runOperator(
+    [
+      '--kubeconfig',
+      cp.kubeconfigPath,
+      '--metrics-port',
+      String(await freePort()),
+      '--log-level',
+      'warn',
+    ],
+    { signal: stopOperator.signal },
+  );
+});
+
+afterAll(async () => {
+  stopOperator?.abort();
+  await operatorDone;
+  await kubelet?.stop();
+  await cp?.stop();
+});
+
+describe('operator with Apache ZooKeeper members on the test kubelet', () => {
+  it('forms a quorum and reports Ready with the leader named', async () => {
+    await kubeOk(kc, 'POST', `/apis/zkts.dev/v1alpha1/namespaces/${ns}/zookeeperensembles`, {
+      apiVersion: 'zkts.dev/v1alpha1',
+      kind: 'ZooKeeperEnsemble',
+      metadata: { name: 'zk', namespace: ns },
+      spec: {
+        replicas: 3,
+        image: 'e2e/apache-zk-operator:3.8',
+        config: { tickTime: 500, initLimit: 20, syncLimit: 10 },
+        storage: { size: '1Gi', reclaimPolicy: 'Delete' },
+      },
+    });
+    const st = await waitReady(240_000);
+    expect(st.leader).toMatch(/^zk-[0-2]$/);
+    expect(st.currentVersion).toBe('3.8');
+    expect(st.members?.map((m) => m.role).sort()).toEqual(['follower', 'follower', 'leader']);
+    for (const m of st.members ?? []) expect(m.zxid).toMatch(/^0x[0-9a-f]+$/);
+  });
+
+  it('a deleted member comes back and the ensemble is Ready again', async () => {
+    const before = await status();
+    const follower = before.members!.find((m) => m.role === 'follower')!.pod;
+    await kubeOk(kc, 'DELETE', `/api/v1/namespaces/${ns}/pods/${follower}`);
+    await waitFor(
+      'the status sees the member gone',
+      async () => (await status()).readyReplicas !== 3,
+      60_000,
+      500,
+    ).catch(() => undefined);
+    await waitReady(180_000);
+  });
+
+  it('deleting the ensemble reclaims its PVCs (reclaimPolicy Delete)', async () => {
+    const pvcs = async () =>
+      (
+        await kubeOk<{ items: unknown[] }>(
+          kc,
+          'GET',
+          `/api/v1/namespaces/${ns}/persistentvolumeclaims`,
+        )
+      ).items.length;
+    expect(await pvcs()).toBe(3);
+    await kubeOk(kc, 'DELETE', crPath);
+    await waitFor(
+      'ensemble gone',
+      async () => (await kubeRequest(kc, 'GET', crPath)).status === 404,
+      120_000,
+    );
+    await waitFor('PVCs gone', async () => (await pvcs()) === 0, 120_000);
+  });
+});
