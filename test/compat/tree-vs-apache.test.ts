@@ -4,7 +4,7 @@
  * error codes, reply zxids and bodies (stats included, times normalised) must agree.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ZkClient } from '../../src/client/zk-client.js';
+import { fourLetterWord, ZkClient } from '../../src/client/zk-client.js';
 import { OpCode } from '../../src/node/proto/opcodes.js';
 import type { Response } from '../../src/node/proto/requests.js';
 import type { ACL, Id } from '../../src/node/proto/types.js';
@@ -178,6 +178,23 @@ describe('tree + txn vs Apache ZooKeeper 3.8', () => {
         body: normalise(apache.response),
       });
     }
+
+    // Apache's own counters agree with the tree's (mntr).
+    const mntr = new Map(
+      (await fourLetterWord(zk.host, zk.port, 'mntr'))
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t') as [string, string]),
+    );
+    expect({
+      nodes: Number(mntr.get('zk_znode_count')),
+      bytes: Number(mntr.get('zk_approximate_data_size')),
+      ephemerals: Number(mntr.get('zk_ephemerals_count')),
+    }).toEqual({
+      nodes: h.tree.nodeCount(),
+      bytes: h.tree.approximateDataSize(),
+      ephemerals: h.tree.ephemeralCount(),
+    });
 
     // Closing c2 deletes its ephemerals in both.
     const closeReply = await c2.close();

@@ -139,6 +139,10 @@ describe('create validation order (§9.3)', () => {
     expect(errOf(h, create('/q/b'))).toBe(0);
     h.config = { ...h.config, enforceQuota: true };
     expect(errOf(h, create('/q/c'))).toBe(ErrorCode.quotaExceeded);
+    h.write(setData('/zookeeper/quota/q/zookeeper_limits', 'count=-1,bytes=-1,byteHardLimit=4'));
+    expect(errOf(h, setData('/q/a', 'abc'))).toBe(0); // stats bytes 2 → 4
+    expect(errOf(h, setData('/q/a', 'abcdef'))).toBe(ErrorCode.quotaExceeded);
+    expect(errOf(h, create('/q/c', 0, OPEN, null))).toBe(0);
   });
   it('failed writes consume a zxid and log an error txn', () => {
     const h = new Harness();

@@ -142,7 +142,7 @@ function prepareCreate(
   if (ephemeralKind(parent.stat.ephemeralOwner) === 'normal')
     bad(ErrorCode.noChildrenForEphemerals);
   const data = req.data;
-  if (ctx.config.enforceQuota) checkQuota(path, null, data, view);
+  if (ctx.config.enforceQuota) checkQuota(path, data?.length ?? 0, 1, view);
   const parentCVersion = (parent.stat.cversion + 1) | 0;
   const acl = fixed.acl;
   if (type === OpCode.createContainer)
@@ -160,35 +160,28 @@ function prepareCreate(
   };
 }
 
-/** ZooKeeperServer.checkQuota with enforceQuota: hard limits from the nearest quota node. */
-function checkQuota(
-  path: string,
-  oldData: Buffer | null,
-  newData: Buffer | null,
-  view: PendingView,
-): void {
-  const bytesDiff = (newData?.length ?? 0) - (oldData?.length ?? 0);
-  const countDiff = oldData === null && view.get(path) === null ? 1 : 0;
+/** ZooKeeperServer.checkQuota (enforceQuota): hard limits of the nearest quota node only. */
+function checkQuota(path: string, bytesDiff: number, countDiff: number, view: PendingView): void {
+  const parse = (d: Buffer | null): Map<string, number> =>
+    new Map(
+      (d?.toString('utf8') ?? '')
+        .split(',')
+        .map((kv) => kv.split('='))
+        .filter((kv) => kv.length === 2)
+        .map(([k, v]) => [k!, Number(v)]),
+    );
   for (let p = path; p.length > 1; p = p.slice(0, p.lastIndexOf('/')) || '/') {
     const limitsNode = view.get(`/zookeeper/quota${p}/zookeeper_limits`);
     if (!limitsNode) continue;
-    const stats = view.get(`/zookeeper/quota${p}/zookeeper_stats`);
-    const parse = (d: Buffer | null): Map<string, number> =>
-      new Map(
-        (d?.toString('utf8') ?? '')
-          .split(',')
-          .map((kv) => kv.split('='))
-          .filter((kv) => kv.length === 2)
-          .map(([k, v]) => [k!, Number(v)]),
-      );
     const lim = parse(limitsNode.data);
-    const cur = parse(stats?.data ?? null);
+    const cur = parse(view.get(`/zookeeper/quota${p}/zookeeper_stats`)?.data ?? null);
     const countHard = lim.get('countHardLimit') ?? -1;
     const bytesHard = lim.get('byteHardLimit') ?? -1;
-    if (countHard > -1 && countDiff > 0 && (cur.get('count') ?? 0) + countDiff > countHard)
+    if (countDiff !== 0 && countHard > -1 && (cur.get('count') ?? 0) + countDiff > countHard)
       bad(ErrorCode.quotaExceeded);
-    if (bytesHard > -1 && bytesDiff > 0 && (cur.get('bytes') ?? 0) + bytesDiff > bytesHard)
+    if (bytesDiff !== 0 && bytesHard > -1 && (cur.get('bytes') ?? 0) + bytesDiff > bytesHard)
       bad(ErrorCode.quotaExceeded);
+    return;
   }
 }
 
@@ -228,7 +221,8 @@ function prepareSetData(
   if (!isValidPath(path)) bad(ErrorCode.badArguments);
   const node = record(view, path);
   if (!checkPerm(node.acl, Perms.write, ctx.authIds)) bad(ErrorCode.noAuth);
-  if (ctx.config.enforceQuota) checkQuota(path, node.data ?? Buffer.alloc(0), data, view);
+  if (ctx.config.enforceQuota)
+    checkQuota(path, (data?.length ?? 0) - (node.data?.length ?? 0), 0, view);
   return { type: OpCode.setData, path, data, version: nextVersion(node.stat.version, version) };
 }
 
