@@ -67,6 +67,7 @@ describe('create validation order (§9.3)', () => {
     expect(errOf(h, createTTL('/a', 5, 0), { sessionValid: false })).toBe(ErrorCode.badArguments);
     expect(errOf(h, createTTL('/a', 5, 2 ** 40))).toBe(ErrorCode.badArguments);
     expect(errOf(h, createTTL('/a', 0, 100))).toBe(ErrorCode.badArguments);
+    expect(errOf(h, createTTL('/a', 0, -1))).toBe(ErrorCode.badArguments);
     expect(errOf(h, create('/a', 5))).toBe(ErrorCode.badArguments);
     expect(errOf(h, createTTL('/a', 6, 2 ** 40 - 1))).toBe(0);
   });

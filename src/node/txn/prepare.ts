@@ -123,7 +123,9 @@ function prepareCreate(
   if (isTtlMode(flags)) {
     if (!ctx.config.extendedTypesEnabled) bad(ErrorCode.unimplemented);
     if (ttl <= 0 || ttl > limits.maxTtlMs) bad(ErrorCode.badArguments);
-  } else if (ttl >= 0) {
+  } else if (ttl >= 0 || type === OpCode.createTTL) {
+    // Apache logs a createTTL with a non-TTL mode and ttl < 0, then fails applying it and drops
+    // the connection; refusing it here keeps such a txn out of the log.
     bad(ErrorCode.badArguments);
   }
   checkSession(ctx);
