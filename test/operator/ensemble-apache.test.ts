@@ -4,7 +4,8 @@
  * test/e2e's test kubelet on the loopback control plane. The operator's own pod shape (myid
  * init container, zoo.cfg from its ConfigMap, readiness on admin ruok) forms a quorum; the
  * status becomes Ready with the leader named from the members' admin endpoints; a deleted
- * member comes back and the status is Ready again; deleting the ensemble reclaims its PVCs.
+ * member comes back and the status is Ready again; 3 → 5 → 3 goes one member at a time through
+ * reconfig and keeps the data; deleting the ensemble reclaims its PVCs.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { dirname, join } from 'node:path';
@@ -16,6 +17,7 @@ import { applyCrds, loadCrds } from '../e2e/crds.js';
 import { kubeOk, kubeRequest } from '../e2e/kube-raw.js';
 import { startTestKubelet, type TestKubelet } from '../e2e/kubelet/kubelet.js';
 import { waitFor } from '../e2e/wait.js';
+import { connectZk } from '../e2e/zk-client.js';
 
 const ns = 'op-apache';
 const crPath = `/apis/zkts.dev/v1alpha1/namespaces/${ns}/zookeeperensembles/zk`;
@@ -37,17 +39,17 @@ let operatorDone: Promise<number>;
 
 const status = async () => (await kubeOk<{ status?: Status }>(kc, 'GET', crPath)).status ?? {};
 
-async function waitReady(timeoutMs: number): Promise<Status> {
+async function waitReady(timeoutMs: number, n = 3): Promise<Status> {
   let last: Status = {};
   await waitFor(
-    'ensemble Ready with one leader and 3 ready members',
+    `ensemble Ready with one leader and ${n} ready members`,
     async () => {
       last = await status();
       const leaders = last.members?.filter((m) => m.role === 'leader') ?? [];
       return (
         (last.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false) &&
-        last.readyReplicas === 3 &&
-        last.members?.length === 3 &&
+        last.readyReplicas === n &&
+        last.members?.length === n &&
         last.members.every((m) => m.ready) &&
         leaders.length === 1 &&
         last.leader === leaders[0]?.pod
@@ -127,6 +129,58 @@ describe('operator with Apache ZooKeeper members on the test kubelet', () => {
       500,
     ).catch(() => undefined);
     await waitReady(180_000);
+  });
+
+  it('scales 3 → 5 → 3 one member at a time through reconfig, keeping the data', async () => {
+    const podIp = async (i: number) =>
+      (
+        await kubeOk<{ status: { podIP: string } }>(
+          kc,
+          'GET',
+          `/api/v1/namespaces/${ns}/pods/zk-${i}`,
+        )
+      ).status.podIP;
+    const zk = await connectZk(`${await podIp(0)}:2181`);
+    await zk.create('/before-scaling', 'kept');
+    zk.close();
+
+    await kubeOk(
+      kc,
+      'PATCH',
+      `${crPath}/scale`,
+      { spec: { replicas: 5 } },
+      'application/merge-patch+json',
+    );
+    await waitReady(300_000, 5);
+    const sts = await kubeOk<{ spec: { replicas: number } }>(
+      kc,
+      'GET',
+      `/apis/apps/v1/namespaces/${ns}/statefulsets/zk`,
+    );
+    expect(sts.spec.replicas).toBe(5);
+
+    await kubeOk(kc, 'PATCH', crPath, { spec: { replicas: 3 } }, 'application/merge-patch+json');
+    await waitReady(300_000, 3);
+    await waitFor(
+      "the removed members' PVCs reclaimed",
+      async () =>
+        (
+          await kubeOk<{ items: unknown[] }>(
+            kc,
+            'GET',
+            `/api/v1/namespaces/${ns}/persistentvolumeclaims`,
+          )
+        ).items.length === 3,
+      60_000,
+    );
+    for (let i = 0; i < 3; i++) {
+      const c = await connectZk(`${await podIp(i)}:2181`);
+      try {
+        expect(await c.get('/before-scaling')).toBe('kept');
+      } finally {
+        c.close();
+      }
+    }
   });
 
   it('deleting the ensemble reclaims its PVCs (reclaimPolicy Delete)', async () => {
