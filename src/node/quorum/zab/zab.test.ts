@@ -141,8 +141,9 @@ function established(): LeaderState {
 
 describe('Zab leader', () => {
   it('fixes the epoch above every accepted epoch once a quorum of voters connects, and persists it', () => {
-    let { s, out } = leader();
-    expect(out.find((o) => o.kind === 'write-epoch')).toBeUndefined();
+    const start = leader();
+    expect(start.out.find((o) => o.kind === 'write-epoch')).toBeUndefined();
+    let s = start.s;
     s = leaderStep(s, { kind: 'learner-connected', conn: 1 }, 1).state;
     const r = feed(s, 1, info(1n, 5));
     expect(r.outputs).toContainEqual({ kind: 'write-epoch', which: 'acceptedEpoch', epoch: 6 });
