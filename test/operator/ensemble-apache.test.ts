@@ -5,7 +5,8 @@
  * init container, zoo.cfg from its ConfigMap, readiness on admin ruok) forms a quorum; the
  * status becomes Ready with the leader named from the members' admin endpoints; a deleted
  * member comes back and the status is Ready again; 3 → 5 → 3 goes one member at a time through
- * reconfig and keeps the data; deleting the ensemble reclaims its PVCs.
+ * reconfig and keeps the data; a settings change rolls followers first and the leader last,
+ * across an operator restart; deleting the ensemble reclaims its PVCs.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { dirname, join } from 'node:path';
@@ -181,6 +182,67 @@ describe('operator with Apache ZooKeeper members on the test kubelet', () => {
         c.close();
       }
     }
+  });
+
+  it('rolls a settings change: followers first, the leader last, with the operator restarted mid-way', async () => {
+    const leader = (await status()).leader!;
+    const restarts = async () =>
+      (
+        await kubeOk<{
+          items: { reason: string; message: string; involvedObject: { name: string } }[];
+        }>(kc, 'GET', `/api/v1/namespaces/${ns}/events`)
+      ).items.filter((e) => e.reason === 'RestartingMember' && e.involvedObject.name === 'zk');
+    const before = (await restarts()).length;
+    await kubeOk(
+      kc,
+      'PATCH',
+      crPath,
+      { spec: { config: { maxClientCnxns: 100 } } },
+      'application/merge-patch+json',
+    );
+    await waitFor(
+      'a first member restarted',
+      async () => (await restarts()).length > before,
+      120_000,
+      500,
+    );
+    // A new operator process picks up where the old one was.
+    stopOperator.abort();
+    await operatorDone;
+    stopOperator = new AbortController();
+    operatorDone = runOperator(
+      [
+        '--kubeconfig',
+        cp.kubeconfigPath,
+        '--metrics-port',
+        String(await freePort()),
+        '--log-level',
+        'warn',
+      ],
+      { signal: stopOperator.signal },
+    );
+    await waitFor(
+      'three members restarted',
+      async () => (await restarts()).length >= before + 3,
+      300_000,
+      1000,
+    );
+    await waitReady(180_000);
+    const rolled = (await restarts()).slice(before).map((e) => e.message);
+    expect(rolled).toHaveLength(3);
+    expect(rolled[2]).toContain(`restart the leader ${leader} last`);
+    const sts = await kubeOk<{ status: { updateRevision: string } }>(
+      kc,
+      'GET',
+      `/apis/apps/v1/namespaces/${ns}/statefulsets/zk`,
+    );
+    const pods = await kubeOk<{ items: { metadata: { labels: Record<string, string> } }[] }>(
+      kc,
+      'GET',
+      `/api/v1/namespaces/${ns}/pods`,
+    );
+    for (const p of pods.items)
+      expect(p.metadata.labels['controller-revision-hash']).toBe(sts.status.updateRevision);
   });
 
   it('deleting the ensemble reclaims its PVCs (reclaimPolicy Delete)', async () => {
