@@ -1,7 +1,8 @@
 /**
  * Summarises a V8 .cpuprofile (from `node --cpu-prof`): the frames with the most self time and
- * the most inclusive time, as shares of the sampled time. Usage:
- *   node dist/bench/profile-summary.js FILE.cpuprofile [--top N]
+ * the most inclusive time, as shares of the sampled time; --from/--to (seconds after the profile
+ * starts) keep only the samples of the load window. Usage:
+ *   node dist/bench/profile-summary.js FILE.cpuprofile [--top N] [--from S] [--to S]
  */
 import { readFileSync } from 'node:fs';
 
@@ -31,7 +32,10 @@ function frameName(n: ProfileNode): string {
   return `${fn} ${url}:${f.lineNumber + 1}`;
 }
 
-export function summariseProfile(p: CpuProfile): { totalMs: number; frames: FrameShare[] } {
+export function summariseProfile(
+  p: CpuProfile,
+  window: { fromSec: number; toSec: number } = { fromSec: 0, toSec: Infinity },
+): { totalMs: number; frames: FrameShare[] } {
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
   for (const n of p.nodes) {
@@ -41,8 +45,11 @@ export function summariseProfile(p: CpuProfile): { totalMs: number; frames: Fram
   const self = new Map<string, number>();
   const total = new Map<string, number>();
   let all = 0;
+  let atUs = 0;
   p.samples.forEach((id, i) => {
     const dt = Math.max(0, p.timeDeltas[i] ?? 0);
+    atUs += dt;
+    if (atUs < window.fromSec * 1e6 || atUs > window.toSec * 1e6) return;
     all += dt;
     const leaf = byId.get(id);
     if (!leaf) return;
@@ -67,15 +74,22 @@ export function summariseProfile(p: CpuProfile): { totalMs: number; frames: Fram
 
 function main(): void {
   const args = process.argv.slice(2);
-  const file = args.find((a) => !a.startsWith('--'));
-  const topIdx = args.indexOf('--top');
-  const top = topIdx >= 0 ? Number(args[topIdx + 1]) : 30;
+  const flag = (name: string, def: number): number => {
+    const i = args.indexOf(name);
+    return i >= 0 ? Number(args[i + 1]) : def;
+  };
+  const top = flag('--top', 30);
+  const window = { fromSec: flag('--from', 0), toSec: flag('--to', Infinity) };
+  const file = args.find((a, i) => !a.startsWith('--') && !(args[i - 1] ?? '').startsWith('--'));
   if (!file) {
-    console.error('usage: node dist/bench/profile-summary.js FILE.cpuprofile [--top N]');
+    console.error(
+      'usage: node dist/bench/profile-summary.js FILE.cpuprofile [--top N] [--from S] [--to S]',
+    );
     process.exit(2);
   }
   const { totalMs, frames } = summariseProfile(
     JSON.parse(readFileSync(file, 'utf8')) as CpuProfile,
+    window,
   );
   const pct = (x: number) => x.toFixed(1).padStart(5) + ' %';
   console.log(`${file}: ${(totalMs / 1000).toFixed(1)} s sampled`);
