@@ -646,7 +646,7 @@ export class Sim {
           this.leaders.set(o.epoch, s.sid);
           this.trace(`${s.sid} leads epoch ${o.epoch}`);
           for (const [path, data] of this.acked) {
-            if (s.tree.nodes.get(path) !== data)
+            if (s.tree.dataOf(path) !== data)
               this.fail(`leader ${s.sid} of epoch ${o.epoch} lacks acknowledged write ${path}`);
           }
           s.lastApplied = o.lastZxid;
@@ -866,7 +866,7 @@ export class Sim {
         );
       }
       for (const [path, data] of this.acked)
-        if (s.tree.nodes.get(path) !== data) this.fail(`${s.sid} lacks acknowledged ${path}`);
+        if (s.tree.dataOf(path) !== data) this.fail(`${s.sid} lacks acknowledged ${path}`);
     }
   }
 }
