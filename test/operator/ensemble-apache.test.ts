@@ -5,7 +5,7 @@
  * init container, zoo.cfg from its ConfigMap, readiness on admin ruok) forms a quorum; the
  * status becomes Ready with the leader named from the members' admin endpoints; a deleted
  * member comes back and the status is Ready again; 3 → 5 → 3 goes one member at a time through
- * reconfig and keeps the data; a settings change rolls followers first and the leader last,
+ * reconfig and keeps the data, also when scaled down and straight back up; a settings change rolls followers first and the leader last,
  * across an operator restart; deleting the ensemble reclaims its PVCs.
  */
 import { KubeConfig } from '@kubernetes/client-node';
@@ -243,6 +243,47 @@ describe('operator with Apache ZooKeeper members on the test kubelet', () => {
     );
     for (const p of pods.items)
       expect(p.metadata.labels['controller-revision-hash']).toBe(sts.status.updateRevision);
+  });
+
+  it('scaling down and straight back up neither gets stuck nor loses data', async () => {
+    const events = async (reason: string) =>
+      (
+        await kubeOk<{ items: { reason: string; involvedObject: { name: string } }[] }>(
+          kc,
+          'GET',
+          `/api/v1/namespaces/${ns}/events`,
+        )
+      ).items.filter((e) => e.reason === reason && e.involvedObject.name === 'zk').length;
+    await kubeOk(kc, 'PATCH', crPath, { spec: { replicas: 4 } }, 'application/merge-patch+json');
+    await waitReady(300_000, 4);
+    const removed = await events('MemberRemoved');
+    await kubeOk(kc, 'PATCH', crPath, { spec: { replicas: 3 } }, 'application/merge-patch+json');
+    await waitFor(
+      'zk-3 reconfigured out',
+      async () => (await events('MemberRemoved')) > removed,
+      120_000,
+      200,
+    );
+    await kubeOk(kc, 'PATCH', crPath, { spec: { replicas: 4 } }, 'application/merge-patch+json');
+    await waitReady(400_000, 4);
+    const podIp = async (i: number) =>
+      (
+        await kubeOk<{ status: { podIP: string } }>(
+          kc,
+          'GET',
+          `/api/v1/namespaces/${ns}/pods/zk-${i}`,
+        )
+      ).status.podIP;
+    for (let i = 0; i < 3; i++) {
+      const c = await connectZk(`${await podIp(i)}:2181`);
+      try {
+        expect(await c.get('/before-scaling')).toBe('kept');
+      } finally {
+        c.close();
+      }
+    }
+    await kubeOk(kc, 'PATCH', crPath, { spec: { replicas: 3 } }, 'application/merge-patch+json');
+    await waitReady(300_000, 3);
   });
 
   it('deleting the ensemble reclaims its PVCs (reclaimPolicy Delete)', async () => {
