@@ -18,7 +18,7 @@ export interface ClientListenerOptions {
   /** Whether the first four bytes of a connection, read as a frame length, are a four-letter word. */
   isFourLetterWord(frameLength: number): boolean;
   /** Answers a four-letter word; the text is written and the connection closed. */
-  fourLetterWord(word: string, conn: Connection): string;
+  fourLetterWord(word: string, conn: Connection, argument: bigint | undefined): string;
 }
 
 export interface ClientListener {
@@ -98,12 +98,20 @@ export async function startClientListener(
       }
       sniffBuffer = sniffBuffer ? Buffer.concat([sniffBuffer, chunk]) : chunk;
       if (sniffBuffer.length < 4) return;
-      sniffed = true;
       if (opts.isFourLetterWord(sniffBuffer.readInt32BE(0))) {
         const word = sniffBuffer.toString('latin1', 0, 4);
+        // stmk carries the new trace mask as an 8-byte long after the word.
+        if (word === 'stmk' && sniffBuffer.length < 12) return;
+        sniffed = true;
+        conn.stats.packetReceived();
+        conn.pauseReading();
         let text: string;
         try {
-          text = opts.fourLetterWord(word, conn);
+          text = opts.fourLetterWord(
+            word,
+            conn,
+            word === 'stmk' ? sniffBuffer.readBigInt64BE(4) : undefined,
+          );
         } catch (err) {
           log.error({ err: String(err), word }, 'four-letter word failed');
           text = '';
@@ -112,6 +120,7 @@ export async function startClientListener(
         conn.close();
         return;
       }
+      sniffed = true;
       const pending = sniffBuffer;
       sniffBuffer = undefined;
       onFrames(pending);

@@ -87,8 +87,13 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
         port: opts.clientPort,
         maxClientCnxnsPerIp: opts.maxClientCnxnsPerIp,
         maxBufferBytes: opts.settings.maxBufferBytes,
-        fourLetterWord: (word) =>
-          runFourLetterWord(word, view, opts.ops.fourLetterWhitelist, opts.fourLetterEnv),
+        fourLetterWord: (word, _conn, argument) => {
+          zk.stats.packetReceived();
+          return runFourLetterWord(word, view, opts.ops.fourLetterWhitelist, {
+            ...opts.fourLetterEnv,
+            stmkArgument: argument,
+          });
+        },
         isFourLetterWord: (frameLength) => fourLetterWordOf(frameLength) !== undefined,
       },
       clock,

@@ -542,6 +542,9 @@ export class ZkServer {
   /** Expires sessions whose deadline passed: each becomes a closeSession txn. */
   expireSessions(): void {
     for (const sessionId of this.sessions.expire(this.clock.monotonicMs())) {
+      // expire() hands a closing session back once more, as Apache's tracker does; one close is enough.
+      if (this.sessions.get(sessionId)?.closing) continue;
+      this.sessions.setClosing(sessionId);
       this.log.info({ sessionId: hex(sessionId) }, 'session expired');
       this.submitCloseSession(sessionId);
     }
