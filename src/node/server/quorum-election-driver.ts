@@ -1,0 +1,106 @@
+/**
+ * Drives the pure FLE machine from an ElectionNet and the wall clock: received frames become
+ * `notification` inputs, wake-at outputs become timers, send outputs become frames.
+ */
+import { EventEmitter } from 'node:events';
+import type { Random } from '../../shared/prng.js';
+import {
+  electionStep,
+  initialElectionState,
+  type ElectionConfig,
+  type ElectionInput,
+  type ElectionOutput,
+  type ElectionState,
+} from '../quorum/election/fle.js';
+import type { Vote } from '../quorum/election/vote.js';
+import { decodeNotification, encodeNotification, PeerState } from '../quorum/wire/notification.js';
+import type { ElectionNet } from './quorum-election-net.js';
+
+export interface Decision {
+  state: PeerState.LEADING | PeerState.FOLLOWING | PeerState.OBSERVING;
+  vote: Vote;
+  electionTimeMs: number;
+}
+
+export class ElectionDriver extends EventEmitter<{ decided: [Decision]; warn: [string] }> {
+  private state: ElectionState;
+  private timer: NodeJS.Timeout | null = null;
+  private startedAtMs = 0;
+
+  constructor(
+    private readonly net: ElectionNet,
+    config: ElectionConfig,
+    private readonly now: () => number,
+    private readonly random: Random,
+  ) {
+    super();
+    this.state = initialElectionState(config, now());
+    net.on('message', (from, payload) => {
+      const n = decodeNotification(payload);
+      if (n === null) this.emit('warn', `undecodable notification from ${from}`);
+      else this.input({ kind: 'notification', from, n });
+    });
+    net.on('peer-up', (sid) => this.input({ kind: 'peer-up', sid }));
+    net.on('peer-down', (sid) => this.input({ kind: 'peer-down', sid }));
+  }
+
+  get current(): ElectionState {
+    return this.state;
+  }
+
+  /** Starts (or restarts) looking for a leader. */
+  look(lastLoggedZxid: bigint, currentEpoch: bigint): void {
+    this.startedAtMs = this.now();
+    this.input({ kind: 'start', lastLoggedZxid, currentEpoch });
+  }
+
+  /** After sync: peers asking us are told the new epoch. */
+  updateEpoch(peerEpoch: bigint): void {
+    this.input({ kind: 'update-epoch', peerEpoch });
+  }
+
+  stopServing(): void {
+    this.input({ kind: 'stop-serving' });
+  }
+
+  close(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private input(i: ElectionInput): void {
+    const r = electionStep(this.state, i, this.now(), this.random);
+    this.state = r.state;
+    for (const o of r.outputs) this.output(o);
+  }
+
+  private output(o: ElectionOutput): void {
+    switch (o.kind) {
+      case 'send':
+        this.net.send(o.to, encodeNotification(o.n));
+        return;
+      case 'connect':
+        // A send to an unconnected peer dials it; re-sending is how the machine asks.
+        return;
+      case 'decided':
+        this.close();
+        this.emit('decided', {
+          state: o.state,
+          vote: o.vote,
+          electionTimeMs: this.now() - this.startedAtMs,
+        });
+        return;
+      case 'wake-at': {
+        if (this.timer !== null) clearTimeout(this.timer);
+        this.timer = setTimeout(
+          () => {
+            this.timer = null;
+            this.input({ kind: 'tick' });
+          },
+          Math.max(0, o.atMs - this.now()),
+        );
+        return;
+      }
+    }
+  }
+}
