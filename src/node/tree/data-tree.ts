@@ -181,6 +181,8 @@ export class DataTree {
   /** Every descendant of `path` ("/" counts everything but the root). */
   getAllChildrenNumber(path: string): number {
     if (path === '/') return this.nodes.size - 1;
+    // Apache scans its keys for "" + "/": that matches the root's "/" alias and every other node.
+    if (path === '') return this.nodes.size;
     const prefix = `${path}/`;
     let n = 0;
     for (const p of this.nodes.keys()) if (p.startsWith(prefix)) n++;

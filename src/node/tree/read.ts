@@ -141,7 +141,7 @@ export function processRead(req: Request, tree: DataTree, auth: ReadAuth): ReadR
       if (!checkPerm(n.acl, Perms.read, auth.authIds)) return fail(ErrorCode.noAuth);
       return done({
         kind: 'allChildrenNumber',
-        totalNumber: tree.getAllChildrenNumber(path === '' ? '/' : path),
+        totalNumber: tree.getAllChildrenNumber(path),
       });
     }
     case OpCode.getEphemerals:
