@@ -47,11 +47,18 @@ describe('zkts dispatch', () => {
   });
 
   it('placeholders say not implemented yet and exit 2', async () => {
-    for (const name of ['ensemble up', 'operator']) {
+    for (const name of ['ensemble up']) {
       const r = await run(...name.split(' '), 'arg');
       expect(r.code, name).toBe(2);
       expect(r.err, name).toBe(`zkts ${name}: not implemented yet\n`);
     }
+  });
+
+  it('operator is dispatched to the controller and answers --help', async () => {
+    const r = await run('operator', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Usage: zkts operator');
+    expect(r.out).toContain('--kubeconfig');
   });
 
   it('storage tools are dispatched to their modules', async () => {

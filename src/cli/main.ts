@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { CliIo } from './server-control.js';
+import { OPERATOR_USAGE } from '../operator/controller/usage.js';
 import { storageCommands } from './storage-commands.js';
 
 export interface Command {
@@ -188,6 +189,16 @@ Options:
   },
 };
 
+const operatorCommand: Command = {
+  name: 'operator',
+  summary: 'run the Kubernetes operator for ZooKeeperEnsemble resources',
+  help: OPERATOR_USAGE,
+  async run(argv) {
+    const { runOperator } = await import('../operator/controller/main.js');
+    return runOperator(argv);
+  },
+};
+
 function placeholder(name: string, summary: string, usage: string): Command {
   return {
     name,
@@ -209,11 +220,7 @@ export const commands: Command[] = [
     'start a local ensemble of zkts servers on loopback',
     'zkts ensemble up [--size N] [--dir <dir>]',
   ),
-  placeholder(
-    'operator',
-    'run the Kubernetes operator for ZooKeeperEnsemble resources',
-    'zkts operator [--kubeconfig <file>] [--namespace <ns>]',
-  ),
+  operatorCommand,
   ...storageCommands,
 ];
 

@@ -12,6 +12,9 @@ import { startInformers, watchedResources } from './informers.js';
 import { makeKube } from './kube.js';
 import { LeaderElector } from './leader-election.js';
 import { DEFAULT_MEMBER_ADDRESS_TEMPLATE } from './members.js';
+import { OPERATOR_USAGE } from './usage.js';
+
+export { OPERATOR_USAGE };
 import { makeMetrics, startHttp } from './metrics.js';
 import { reconcile } from './reconciler.js';
 import { rawReconfigurer } from './reconfig.js';
@@ -31,25 +34,6 @@ export interface OperatorOptions {
   zkAuth?: { scheme: string; auth: string };
   logLevel: string;
 }
-
-export const OPERATOR_USAGE = `Usage: zkts operator [options]
-
-  --kubeconfig <file>               kubeconfig (default: in-cluster, then $KUBECONFIG, ~/.kube/config)
-  --namespace <ns>                  watch only this namespace (default: all)
-  --metrics-port <port>             /metrics, /healthz, /readyz (default 8383; 0 picks a free port)
-  --metrics-host <addr>             address to listen on (default 0.0.0.0 in a cluster,
-                                    127.0.0.1 with --kubeconfig)
-  --leader-elect                    compete for a Lease; only the holder reconciles
-  --leader-election-namespace <ns>  namespace of the Lease (default: $POD_NAMESPACE, --namespace, or default)
-  --leader-election-id <name>       name of the Lease (default zkts-operator)
-  --member-address-template <t>     where to reach a member: {pod} {ensemble} {namespace} {podIP} {port}
-                                    (default ${DEFAULT_MEMBER_ADDRESS_TEMPLATE};
-                                     env ZKTS_OPERATOR_MEMBER_ADDRESS_TEMPLATE)
-  --workers <n>                     ensembles reconciled at once (default 2)
-  --zk-auth <scheme:auth>           auth sent before reconfig, e.g. digest:super:secret
-                                    (env ZKTS_OPERATOR_ZK_AUTH)
-  --log-level <level>               pino level (default info; env LOG_LEVEL)
-`;
 
 export class UsageError extends Error {}
 
