@@ -146,6 +146,7 @@ export function leaderStep(
   const out: LeaderOutput[] = [];
   if (input.kind === 'start') {
     const s = start(input, nowMs, out);
+    out.push({ kind: 'wake-at', atMs: Math.min(s.nextWakeMs, s.phaseDeadlineMs) });
     return { state: s, outputs: out };
   }
   if (prev === null) throw new Error('leader machine not started');
@@ -547,6 +548,7 @@ function touch(
 
 function onTick(s: LeaderState, nowMs: number, out: LeaderOutput[]): void {
   if (s.phase !== 'broadcast') {
+    if (nowMs >= s.nextWakeMs) s.nextWakeMs = nowMs + s.timing.tickTimeMs / 2;
     if (nowMs >= s.phaseDeadlineMs) stop(s, `no quorum within initLimit during ${s.phase}`, out);
     return;
   }

@@ -1,0 +1,158 @@
+/**
+ * The leader's runtime shell: the pure Zab leader machine behind the request pipeline's
+ * `Committer`. `commit(t)` proposes t and resolves once a quorum has acked it (in zxid order);
+ * the pipeline then applies it. Sockets (quorum port) and the txn log come in as ports so the
+ * same shell runs over real I/O or in-process tests.
+ */
+import type { Clock } from '../../shared/clock.js';
+import type { Random } from '../../shared/prng.js';
+import type { LoggedTxn } from '../proto/types.js';
+import {
+  leaderStep,
+  type LeaderInput,
+  type LeaderOutput,
+  type LeaderStart,
+  type LeaderState,
+} from '../quorum/zab/leader.js';
+import type { ForwardedWrite } from '../quorum/zab/types.js';
+import type { QuorumPacket } from '../quorum/wire/quorum-packet.js';
+import type { Committer } from './pipeline.js';
+
+export interface LeaderPorts {
+  send(conn: number, packet: QuorumPacket): void;
+  /** Write the snapshot stream (sessions + tree at `zxid`) right after the SNAP packet. */
+  sendSnapshot(
+    conn: number,
+    zxid: bigint,
+    sessions: Array<{ sessionId: bigint; timeoutMs: number }>,
+  ): void;
+  close(conn: number, reason: string): void;
+  /** Append to the txn log; resolves with the last zxid once fsynced. */
+  persist(txns: LoggedTxn[]): Promise<bigint>;
+  /** Atomic and durable before it returns (temp file + rename + fsync). */
+  writeEpoch(which: 'acceptedEpoch' | 'currentEpoch', epoch: number): void;
+  /** Serving may start; new proposals use zxids after `lastZxid`. */
+  established(epoch: number, lastZxid: bigint): void;
+  learnerRequest(conn: number, request: ForwardedWrite): void;
+  expireSession(sessionId: bigint): void;
+  /** Leadership is over: go back to election. */
+  shutdown(reason: string): void;
+}
+
+export class QuorumLeader implements Committer {
+  private state: LeaderState | null = null;
+  private readonly waiting = new Map<
+    bigint,
+    { resolve: () => void; reject: (err: Error) => void }
+  >();
+  private timer: NodeJS.Timeout | null = null;
+  private ended: Error | null = null;
+
+  constructor(
+    private readonly ports: LeaderPorts,
+    private readonly clock: Clock,
+    private readonly random: Random,
+  ) {}
+
+  start(init: Omit<LeaderStart, 'kind'>): void {
+    this.input({ kind: 'start', ...init });
+  }
+
+  get current(): LeaderState | null {
+    return this.state;
+  }
+
+  learnerConnected(conn: number): void {
+    this.input({ kind: 'learner-connected', conn });
+  }
+
+  learnerPacket(conn: number, packet: QuorumPacket): void {
+    this.input({ kind: 'learner-packet', conn, packet });
+  }
+
+  learnerDisconnected(conn: number): void {
+    this.input({ kind: 'learner-disconnected', conn });
+  }
+
+  touchSession(sessionId: bigint, timeoutMs: number): void {
+    this.input({ kind: 'touch-session', sessionId, timeoutMs });
+  }
+
+  commit(t: LoggedTxn): Promise<void> {
+    if (this.ended !== null) return Promise.reject(this.ended);
+    const done = new Promise<void>((resolve, reject) =>
+      this.waiting.set(t.header.zxid, { resolve, reject }),
+    );
+    try {
+      this.input({ kind: 'propose', txn: t });
+    } catch (err) {
+      this.waiting.delete(t.header.zxid);
+      return Promise.reject(err as Error);
+    }
+    return done;
+  }
+
+  stop(reason: string): void {
+    this.end(new Error(reason));
+  }
+
+  private input(i: LeaderInput): void {
+    if (this.ended !== null && i.kind !== 'start') return;
+    const r = leaderStep(this.state, i, this.clock.monotonicMs(), this.random);
+    this.state = r.state;
+    for (const o of r.outputs) this.output(o);
+  }
+
+  private output(o: LeaderOutput): void {
+    switch (o.kind) {
+      case 'send':
+        return this.ports.send(o.conn, o.packet);
+      case 'send-snapshot':
+        return this.ports.sendSnapshot(o.conn, o.zxid, o.sessions);
+      case 'close':
+        return this.ports.close(o.conn, o.reason);
+      case 'write-epoch':
+        return this.ports.writeEpoch(o.which, o.epoch);
+      case 'persist':
+        this.ports.persist(o.txns).then(
+          (upTo) => this.input({ kind: 'persisted', upTo }),
+          (err: unknown) => this.end(err instanceof Error ? err : new Error(String(err))),
+        );
+        return;
+      case 'apply': {
+        const w = this.waiting.get(o.txn.header.zxid);
+        this.waiting.delete(o.txn.header.zxid);
+        w?.resolve();
+        return;
+      }
+      case 'established':
+        return this.ports.established(o.epoch, o.lastZxid);
+      case 'learner-request':
+        return this.ports.learnerRequest(o.conn, o.request);
+      case 'expire-session':
+        return this.ports.expireSession(o.sessionId);
+      case 'shutdown':
+        this.end(new Error(o.reason));
+        return;
+      case 'wake-at': {
+        if (this.timer !== null) clearTimeout(this.timer);
+        const delay = Number.isFinite(o.atMs)
+          ? Math.max(0, o.atMs - this.clock.monotonicMs())
+          : null;
+        this.timer = delay === null ? null : setTimeout(() => this.input({ kind: 'tick' }), delay);
+        return;
+      }
+    }
+  }
+
+  /** Every txn not yet committed fails: its client gets no success. */
+  private end(err: Error): void {
+    if (this.ended !== null) return;
+    this.ended = err;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    for (const w of this.waiting.values()) w.reject(err);
+    this.waiting.clear();
+    this.ports.shutdown(err.message);
+  }
+}
