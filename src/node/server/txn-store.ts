@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { DataTree } from '../tree/data-tree.js';
 import { openStorage, type SnapshotSource, type Storage } from '../storage/storage.js';
+import { startAutoPurge } from '../storage/purge.js';
 import type { ZkConfig } from './config.js';
 import type { TxnStore } from './server.js';
 
@@ -27,6 +28,13 @@ export async function openTxnStore(config: ZkConfig, log: Logger): Promise<TxnSt
     forceSync: config.forceSync,
     logger: log,
   });
+  const stopAutoPurge = startAutoPurge(
+    storage.snapDir,
+    storage.logDir,
+    config.autopurge.snapRetainCount,
+    config.autopurge.purgeIntervalHours,
+    log,
+  );
   let lastSnapshot: { zxid: bigint; timestampSeconds: number } | undefined;
   return {
     recover: async () => {
@@ -65,6 +73,9 @@ export async function openTxnStore(config: ZkConfig, log: Logger): Promise<TxnSt
       }
     },
     lastSnapshot: () => lastSnapshot,
-    close: () => storage.close(),
+    close: async () => {
+      stopAutoPurge();
+      await storage.close();
+    },
   };
 }
