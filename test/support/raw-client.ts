@@ -85,6 +85,7 @@ export class FramedSocket {
   static open(host: string, port: number): Promise<FramedSocket> {
     return new Promise((resolve, reject) => {
       const s = connect({ host, port });
+      s.setNoDelay(true);
       s.once('connect', () => resolve(new FramedSocket(s)));
       s.once('error', reject);
     });
