@@ -1,0 +1,196 @@
+/**
+ * Issue 3 write throughput through the real servers (not a test):
+ * `npx vite-node bench/storage-server-bench.ts [-- --duration S --warmup S]` after `npm run build`.
+ *
+ * set and create of 1 KiB at 8 and 64 sessions (32 in flight each), forceSync on (both
+ * servers' default), zkts vs Apache ZooKeeper 3.8 in the same run, each started fresh per
+ * session count with the load generator of bench/load/ (the issue-2 bench). fsyncs are counted
+ * from the outside during the measured window with `perf stat` on the fdatasync/fsync syscall
+ * tracepoints of the server process (needs root and perf; left out with a note otherwise), which
+ * gives fsyncs/s and txns per fsync for both servers alike.
+ * Writes bench/results/storage-server-<timestamp>.{json,md}.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { runLoad, type LoadResult } from './load/generator.js';
+import { prepareTree } from './load/prepare.js';
+import { repoRoot, startApache, startZktsServer, type Target } from './load/servers.js';
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+}
+const durationSec = arg('duration', 8);
+const warmupSec = arg('warmup', 2);
+const sessionCounts = [8, 64];
+const ops = ['set', 'create'] as const;
+const payloadBytes = 1024;
+const keys = 1000;
+const inflight = 32;
+
+const log = (m: string) => process.stderr.write(`[storage-server-bench] ${m}\n`);
+
+/** fdatasync+fsync calls by `pid` during `seconds`, starting after `delaySec`; null if perf fails. */
+function countFsyncs(pid: number, delaySec: number, seconds: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    setTimeout(() => {
+      const p = spawn(
+        'perf',
+        [
+          'stat',
+          '-x',
+          ',',
+          '-e',
+          'syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync',
+          '-p',
+          String(pid),
+          '--',
+          'sleep',
+          String(seconds),
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let err = '';
+      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      p.on('error', () => resolve(null));
+      p.on('close', () => {
+        let total = 0;
+        let seen = 0;
+        for (const line of err.split('\n')) {
+          const [count, , event] = line.split(',');
+          if (event?.startsWith('syscalls:') && /^\d+$/.test(count ?? '')) {
+            total += Number(count);
+            seen++;
+          }
+        }
+        resolve(seen > 0 ? total : null);
+      });
+    }, delaySec * 1000);
+  });
+}
+
+interface Row {
+  target: Target;
+  sessions: number;
+  op: (typeof ops)[number];
+  opsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  fsyncsPerSec: number | null;
+  txnsPerFsync: number | null;
+  serverCores: number | null;
+  machineBusy: number;
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, load average at start ${loadavg()[0]!.toFixed(2)}`;
+  const rows: Row[] = [];
+  let flip = false;
+  for (const sessions of sessionCounts) {
+    const order: Target[] = flip ? ['apache', 'zkts'] : ['zkts', 'apache'];
+    flip = !flip;
+    for (const target of order) {
+      log(`${target}, ${sessions} sessions: starting`);
+      const server = target === 'apache' ? await startApache() : await startZktsServer();
+      try {
+        const root = `/ssb-${sessions}`;
+        await prepareTree(server.connectString, root, keys, payloadBytes);
+        for (const op of ops) {
+          const fsyncs = countFsyncs(server.pid, warmupSec, durationSec);
+          const r: LoadResult = await runLoad({
+            host: server.host,
+            port: server.port,
+            op,
+            root,
+            keys,
+            payloadBytes,
+            sessions,
+            inflight,
+            workers: 2,
+            warmupMs: warmupSec * 1000,
+            durationMs: durationSec * 1000,
+            count: null,
+            serverPid: server.pid,
+            tag: `${op}-${sessions}`,
+          });
+          const n = await fsyncs;
+          const fsyncsPerSec = n === null ? null : n / durationSec;
+          const row: Row = {
+            target,
+            sessions,
+            op,
+            opsPerSec: r.opsPerSec,
+            p50Ms: r.p50Ms,
+            p99Ms: r.p99Ms,
+            errors: r.errors,
+            fsyncsPerSec: fsyncsPerSec === null ? null : Math.round(fsyncsPerSec),
+            txnsPerFsync:
+              fsyncsPerSec === null || fsyncsPerSec === 0
+                ? null
+                : Math.round((r.opsPerSec / fsyncsPerSec) * 10) / 10,
+            serverCores: r.cpu.serverCores ?? null,
+            machineBusy: r.cpu.machineBusy,
+          };
+          rows.push(row);
+          log(
+            `  ${op}: ${row.opsPerSec} ops/s, p99 ${row.p99Ms} ms, ${row.fsyncsPerSec ?? '?'} fsyncs/s, ${row.txnsPerFsync ?? '?'} txns/fsync, errors ${row.errors}`,
+          );
+        }
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  const find = (t: Target, s: number, op: string) =>
+    rows.find((r) => r.target === t && r.sessions === s && r.op === op)!;
+  const ratios = sessionCounts.flatMap((s) =>
+    ops.map((op) => ({
+      sessions: s,
+      op,
+      ratio:
+        Math.round((find('zkts', s, op).opsPerSec / find('apache', s, op).opsPerSec) * 100) / 100,
+    })),
+  );
+  const md = [
+    `# Write throughput through the server, forceSync on — zkts vs Apache ZooKeeper 3.8 (${startedAt})`,
+    '',
+    `Machine: ${machine}. 1 KiB set (version -1, random key of ${keys}) and create (unique path), ${inflight} in flight per session, ${warmupSec} s warm-up + ${durationSec} s measured, one run per cell, each server started fresh per session count (bench/load generator). fsyncs: \`perf stat\` on the server's fdatasync+fsync syscalls over the measured window.`,
+    '',
+    '| sessions | op | target | ops/s | p50 ms | p99 ms | fsyncs/s | txns/fsync | server cores | machine busy | errors |',
+    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.sessions} | ${r.op} | ${r.target === 'zkts' ? 'zkts' : 'Apache 3.8'} | ${r.opsPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.fsyncsPerSec ?? 'n/a'} | ${r.txnsPerFsync ?? 'n/a'} | ${r.serverCores?.toFixed(2) ?? '?'} | ${(r.machineBusy * 100).toFixed(0)} % | ${r.errors} |`,
+    ),
+    '',
+    'zkts/Apache ops/s (aim ≥ 1.5×):',
+    ...ratios.map(
+      (x) =>
+        `- ${x.op} at ${x.sessions} sessions: ${x.ratio}× — ${x.ratio >= 1.5 ? 'met' : 'NOT met'}`,
+    ),
+    '',
+  ].join('\n');
+  const outDir = join(repoRoot(), 'bench/results');
+  mkdirSync(outDir, { recursive: true });
+  const base = join(outDir, `storage-server-${startedAt.replace(/[:.]/g, '-')}`);
+  writeFileSync(
+    `${base}.json`,
+    JSON.stringify(
+      { startedAt, machine, durationSec, warmupSec, inflight, rows, ratios },
+      null,
+      2,
+    ) + '\n',
+  );
+  writeFileSync(`${base}.md`, md);
+  log(`wrote ${base}.json and ${base}.md`);
+  process.stdout.write(md);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : err);
+  process.exit(1);
+});
