@@ -1,0 +1,164 @@
+/**
+ * Quorum-port transport (quorum-protocol.md §3): QuorumPacket records back to back on TCP,
+ * no length prefix. After a SNAP packet the stream carries a snapshot (§4.4) that only the
+ * storage layer can parse, so the learner side hands those bytes to a caller-supplied reader.
+ */
+import { lookup as dnsLookup } from 'node:dns/promises';
+import net from 'node:net';
+import { JuteDecodeError } from '../proto/jute.js';
+import {
+  decodeQuorumPacket,
+  encodeQuorumPacket,
+  PacketType,
+  type QuorumPacket,
+} from '../quorum/wire/quorum-packet.js';
+
+export interface QuorumPortHandlers {
+  connected(conn: number): void;
+  packet(conn: number, packet: QuorumPacket): void;
+  disconnected(conn: number): void;
+}
+
+/** Leader side: accepts learners and numbers their connections. */
+export class QuorumPortServer {
+  private server: net.Server | null = null;
+  private readonly socks = new Map<number, net.Socket>();
+  private nextConn = 1;
+
+  constructor(private readonly handlers: QuorumPortHandlers) {}
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const srv = net.createServer((sock) => this.accept(sock));
+      srv.once('error', reject);
+      srv.listen(port, host, () => {
+        srv.off('error', reject);
+        this.server = srv;
+        resolve((srv.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  send(conn: number, packet: QuorumPacket): void {
+    this.socks.get(conn)?.write(encodeQuorumPacket(packet));
+  }
+
+  /** Raw bytes in stream order (the snapshot after SNAP). */
+  sendRaw(conn: number, bytes: Buffer): void {
+    this.socks.get(conn)?.write(bytes);
+  }
+
+  close(conn: number): void {
+    this.socks.get(conn)?.destroy();
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.socks.values()) s.destroy();
+    const srv = this.server;
+    this.server = null;
+    if (srv !== null) await new Promise<void>((r) => srv.close(() => r()));
+  }
+
+  private accept(sock: net.Socket): void {
+    sock.setNoDelay(true);
+    const conn = this.nextConn++;
+    this.socks.set(conn, sock);
+    const reader = new PacketReader((p) => this.handlers.packet(conn, p), null);
+    sock.on('data', (chunk: Buffer) => {
+      if (!reader.push(chunk)) sock.destroy();
+    });
+    sock.on('error', () => sock.destroy());
+    sock.on('close', () => {
+      this.socks.delete(conn);
+      this.handlers.disconnected(conn);
+    });
+    this.handlers.connected(conn);
+  }
+}
+
+/** Reads the snapshot that follows SNAP; returns the bytes it used, or null for "need more". */
+export type SnapshotReader = (buf: Buffer) => number | null;
+
+class PacketReader {
+  private buf: Buffer = Buffer.alloc(0);
+  private inSnapshot = false;
+
+  constructor(
+    private readonly onPacket: (p: QuorumPacket) => void,
+    private readonly readSnapshot: SnapshotReader | null,
+  ) {}
+
+  /** False when the stream is malformed and must be dropped. */
+  push(chunk: Buffer): boolean {
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    let offset = 0;
+    try {
+      for (;;) {
+        if (this.inSnapshot) {
+          const used = this.readSnapshot!(this.buf.subarray(offset));
+          if (used === null) break;
+          offset += used;
+          this.inSnapshot = false;
+          continue;
+        }
+        const r = decodeQuorumPacket(this.buf, offset);
+        if (r === null) break;
+        offset = r.next;
+        if (r.packet.type === PacketType.SNAP && this.readSnapshot !== null) this.inSnapshot = true;
+        this.onPacket(r.packet);
+      }
+    } catch (err) {
+      if (err instanceof JuteDecodeError) return false;
+      throw err;
+    }
+    this.buf = this.buf.subarray(offset);
+    return true;
+  }
+}
+
+export interface LearnerLink {
+  send(packet: QuorumPacket): void;
+  close(): void;
+}
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  /** Learner connect policy (§4.2): 5 tries, 100 ms apart. */
+  attempts?: number;
+  retryDelayMs?: number;
+  lookup?: (host: string) => Promise<string>;
+  onPacket(packet: QuorumPacket): void;
+  onClose(): void;
+  readSnapshot: SnapshotReader;
+}
+
+/** Learner side: connects to the leader's quorum port, retrying and re-resolving its name. */
+export async function connectToLeader(o: ConnectOptions): Promise<LearnerLink> {
+  const attempts = o.attempts ?? 5;
+  const lookup = o.lookup ?? (async (h: string) => (await dnsLookup(h)).address);
+  let lastErr: unknown = null;
+  for (let i = 0; i < attempts; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, o.retryDelayMs ?? 100));
+    try {
+      const ip = await lookup(o.host);
+      const sock = await new Promise<net.Socket>((resolve, reject) => {
+        const s = net.connect({ host: ip, port: o.port }, () => resolve(s));
+        s.once('error', reject);
+      });
+      sock.setNoDelay(true);
+      const reader = new PacketReader(o.onPacket, o.readSnapshot);
+      sock.on('data', (chunk: Buffer) => {
+        if (!reader.push(chunk)) sock.destroy();
+      });
+      sock.on('error', () => sock.destroy());
+      sock.on('close', () => o.onClose());
+      return { send: (p) => void sock.write(encodeQuorumPacket(p)), close: () => sock.destroy() };
+    } catch (err) {
+      lastErr = err;
+    }
+  }
+  throw lastErr instanceof Error
+    ? lastErr
+    : new Error(`cannot reach leader at ${o.host}:${o.port}`);
+}
