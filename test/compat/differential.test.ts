@@ -6,6 +6,9 @@
  * The script is first run on two fresh Apache servers, which must agree with each other, so a
  * difference is never the script's own nondeterminism.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OpCode } from '../../src/node/proto/opcodes.js';
 import { differentialScript } from '../support/differential/script.js';
@@ -67,6 +70,14 @@ describe('differential script', () => {
   it(`gives the same transcript on ${other} as on Apache`, async () => {
     const a = await transcript('apache');
     const b = await transcript(other);
-    expect(firstDifference(a, b, ['apache', other])).toBeNull();
+    const diff = firstDifference(a, b, ['apache', other]);
+    if (diff) {
+      // Both transcripts whole, for `diff` by whoever fixes the server.
+      const dir = mkdtempSync(join(tmpdir(), 'zkts-differential-'));
+      writeFileSync(join(dir, 'apache.txt'), a.join('\n') + '\n');
+      writeFileSync(join(dir, `${other}.txt`), b.join('\n') + '\n');
+      console.log(`transcripts in ${dir}`);
+    }
+    expect(diff).toBeNull();
   });
 });
