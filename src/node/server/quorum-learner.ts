@@ -1,0 +1,137 @@
+/**
+ * The follower/observer runtime shell: the pure Zab learner machine wired to a leader link,
+ * the txn log and the tree through ports; timers come from the wake-at outputs.
+ */
+import type { Clock } from '../../shared/clock.js';
+import type { Random } from '../../shared/prng.js';
+import type { LoggedTxn } from '../proto/types.js';
+import type { QuorumPacket } from '../quorum/wire/quorum-packet.js';
+import {
+  learnerStep,
+  type LearnerInput,
+  type LearnerOutput,
+  type LearnerStart,
+  type LearnerState,
+} from '../quorum/zab/learner.js';
+import type { ForwardedWrite } from '../quorum/zab/types.js';
+
+export interface LearnerPorts {
+  send(packet: QuorumPacket): void;
+  /** Append to the txn log; resolves with the last zxid once fsynced. */
+  persist(txns: LoggedTxn[]): Promise<bigint>;
+  /** Committed txn, in zxid order: apply to the tree and answer a local client if it is ours. */
+  apply(txn: LoggedTxn): void;
+  writeEpoch(which: 'acceptedEpoch' | 'currentEpoch', epoch: number): void;
+  /** TRUNC: cut the log after zxid and rebuild the tree from disk. */
+  truncateLog(zxid: bigint): void;
+  takeSnapshot(zxid: bigint): void;
+  serving(epoch: number): void;
+  syncDone(): void;
+  revalidated(sessionId: bigint, valid: boolean): void;
+  activateConfig(zxid: bigint, designatedLeader: bigint): void;
+  /** Following is over: close the link and go back to election. */
+  shutdown(reason: string): void;
+}
+
+export class QuorumLearner {
+  private state: LearnerState | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private ended = false;
+
+  constructor(
+    private readonly ports: LearnerPorts,
+    private readonly clock: Clock,
+    private readonly random: Random,
+  ) {}
+
+  get current(): LearnerState | null {
+    return this.state;
+  }
+
+  start(init: Omit<LearnerStart, 'kind'>): void {
+    this.input({ kind: 'start', ...init });
+  }
+
+  connected(): void {
+    this.input({ kind: 'connected' });
+  }
+
+  /** For SNAP, call after the snapshot that followed it has been loaded. */
+  packet(packet: QuorumPacket): void {
+    this.input({ kind: 'packet', packet });
+  }
+
+  disconnected(): void {
+    this.input({ kind: 'disconnected' });
+  }
+
+  touchSession(sessionId: bigint, timeoutMs: number): void {
+    this.input({ kind: 'touch-session', sessionId, timeoutMs });
+  }
+
+  forward(request: ForwardedWrite): void {
+    this.input({ kind: 'forward', request });
+  }
+
+  revalidate(sessionId: bigint, timeoutMs: number): void {
+    this.input({ kind: 'revalidate', sessionId, timeoutMs });
+  }
+
+  stop(): void {
+    this.ended = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private input(i: LearnerInput): void {
+    if (this.ended) return;
+    const r = learnerStep(this.state, i, this.clock.monotonicMs(), this.random);
+    this.state = r.state;
+    for (const o of r.outputs) this.output(o);
+  }
+
+  private output(o: LearnerOutput): void {
+    if (this.ended) return;
+    switch (o.kind) {
+      case 'send':
+        return this.ports.send(o.packet);
+      case 'persist':
+        this.ports.persist(o.txns).then(
+          (upTo) => this.input({ kind: 'persisted', upTo }),
+          (err: unknown) => this.finish(`txn log write failed: ${String(err)}`),
+        );
+        return;
+      case 'apply':
+        return this.ports.apply(o.txn);
+      case 'write-epoch':
+        return this.ports.writeEpoch(o.which, o.epoch);
+      case 'truncate-log':
+        return this.ports.truncateLog(o.zxid);
+      case 'take-snapshot':
+        return this.ports.takeSnapshot(o.zxid);
+      case 'serving':
+        return this.ports.serving(o.epoch);
+      case 'sync-done':
+        return this.ports.syncDone();
+      case 'revalidated':
+        return this.ports.revalidated(o.sessionId, o.valid);
+      case 'activate-config':
+        return this.ports.activateConfig(o.zxid, o.designatedLeader);
+      case 'shutdown':
+        return this.finish(o.reason);
+      case 'wake-at': {
+        if (this.timer !== null) clearTimeout(this.timer);
+        this.timer = setTimeout(
+          () => this.input({ kind: 'tick' }),
+          Math.max(0, o.atMs - this.clock.monotonicMs()),
+        );
+        return;
+      }
+    }
+  }
+
+  private finish(reason: string): void {
+    this.stop();
+    this.ports.shutdown(reason);
+  }
+}
