@@ -11,12 +11,15 @@
  * Writes bench/results/storage-server-<timestamp>.{json,md}.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { runLoad, type LoadResult } from './load/generator.js';
 import { prepareTree } from './load/prepare.js';
-import { repoRoot, startApache, startZktsServer, type Target } from './load/servers.js';
+import { repoRoot, type Target } from './load/servers.js';
+import { startApacheZk } from '../test/support/apache-zk.js';
+import { freePort } from '../test/support/ports.js';
+import { spawnServer, type ServerHandle } from '../test/support/process-group.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -71,6 +74,39 @@ function countFsyncs(pid: number, delaySec: number, seconds: number): Promise<nu
   });
 }
 
+/** zkts from dist/ (as bench/load/servers.ts starts it), with maxClientCnxns=0. */
+async function startZktsUnlimited(): Promise<ServerHandle> {
+  const host = '127.0.0.1';
+  const port = await freePort(host);
+  const confDir = mkdtempSync(join(tmpdir(), 'zkts-ssb-conf-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'zkts-ssb-data-'));
+  const cfgFile = join(confDir, 'zoo.cfg');
+  writeFileSync(
+    cfgFile,
+    [
+      'tickTime=2000',
+      `dataDir=${dataDir}`,
+      `clientPort=${port}`,
+      `clientPortAddress=${host}`,
+      '4lw.commands.whitelist=*',
+      'admin.enableServer=false',
+      'maxClientCnxns=0',
+      '',
+    ].join('\n'),
+  );
+  return spawnServer({
+    name: 'zkts',
+    command: process.execPath,
+    args: [join(repoRoot(), 'bin/zkts'), 'server', '--config', cfgFile],
+    host,
+    port,
+    dataDir,
+    logFile: join(confDir, 'stdout.log'),
+    cleanup: [confDir, dataDir],
+    startTimeoutMs: 30_000,
+  });
+}
+
 interface Row {
   target: Target;
   sessions: number;
@@ -95,7 +131,16 @@ async function main(): Promise<void> {
     flip = !flip;
     for (const target of order) {
       log(`${target}, ${sessions} sessions: starting`);
-      const server = target === 'apache' ? await startApache() : await startZktsServer();
+      // maxClientCnxns=0: both default to 60 per address; Apache lets a burst of 64 through
+      // (its accept thread counts only registered connections), zkts refuses the 61st.
+      const config = { maxClientCnxns: '0' };
+      const server =
+        target === 'apache'
+          ? await startApacheZk({
+              config,
+              jvmFlags: ['-Xmx1000m', '-XX:-UseSerialGC', '-XX:+UseG1GC'],
+            })
+          : await startZktsUnlimited();
       try {
         const root = `/ssb-${sessions}`;
         await prepareTree(server.connectString, root, keys, payloadBytes);
@@ -158,7 +203,7 @@ async function main(): Promise<void> {
   const md = [
     `# Write throughput through the server, forceSync on — zkts vs Apache ZooKeeper 3.8 (${startedAt})`,
     '',
-    `Machine: ${machine}. 1 KiB set (version -1, random key of ${keys}) and create (unique path), ${inflight} in flight per session, ${warmupSec} s warm-up + ${durationSec} s measured, one run per cell, each server started fresh per session count (bench/load generator). fsyncs: \`perf stat\` on the server's fdatasync+fsync syscalls over the measured window.`,
+    `Machine: ${machine}. 1 KiB set (version -1, random key of ${keys}) and create (unique path), ${inflight} in flight per session, ${warmupSec} s warm-up + ${durationSec} s measured, one run per cell, each server started fresh per session count (bench/load generator), maxClientCnxns=0 on both, Apache with G1 and -Xmx1000m. fsyncs: \`perf stat\` on the server's fdatasync+fsync syscalls over the measured window.`,
     '',
     '| sessions | op | target | ops/s | p50 ms | p99 ms | fsyncs/s | txns/fsync | server cores | machine busy | errors |',
     '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
