@@ -1,5 +1,6 @@
 /**
- * Which server a compat suite runs against: ZK_TARGET=apache (default) or ZK_TARGET=zkts,
+ * Which server a compat suite runs against: ZK_TARGET=zkts (default, what CI checks) or
+ * ZK_TARGET=apache (to check a suite's own expectations against Apache ZooKeeper 3.8),
  * or a parameter. Suites call startTarget() and never care which one they got.
  */
 import { startApacheZk } from './apache-zk.js';
@@ -20,7 +21,7 @@ export interface Target extends ServerHandle {
 }
 
 export function targetKind(kind?: string): TargetKind {
-  const k = kind ?? process.env.ZK_TARGET ?? 'apache';
+  const k = kind ?? process.env.ZK_TARGET ?? 'zkts';
   if (k !== 'apache' && k !== 'zkts') throw new Error(`ZK_TARGET must be apache or zkts, not ${k}`);
   return k;
 }
