@@ -62,6 +62,8 @@ export class ZkServer {
   private readonly connectionsBySession = new Map<bigint, Connection>();
   readonly connections = new Map<number, Connection>();
   private serving = true;
+  /** Sessions whose expiry close is in the pipeline. */
+  private readonly closesSubmitted = new Set<bigint>();
   /** Called after every applied txn (the store may start a snapshot). */
   onApplied: () => void = () => undefined;
 
@@ -542,9 +544,9 @@ export class ZkServer {
   /** Expires sessions whose deadline passed: each becomes a closeSession txn. */
   expireSessions(): void {
     for (const sessionId of this.sessions.expire(this.clock.monotonicMs())) {
-      // expire() hands a closing session back once more, as Apache's tracker does; one close is enough.
-      if (this.sessions.get(sessionId)?.closing) continue;
-      this.sessions.setClosing(sessionId);
+      // expire() may hand a closing session back once more, as Apache's tracker does; one close is enough.
+      if (this.closesSubmitted.has(sessionId)) continue;
+      this.closesSubmitted.add(sessionId);
       this.log.info({ sessionId: hex(sessionId) }, 'session expired');
       this.submitCloseSession(sessionId);
     }
@@ -575,15 +577,24 @@ export class ZkServer {
       apply: (t) => {
         this.applyTxn(t);
         this.sessions.remove(sessionId);
+        this.closesSubmitted.delete(sessionId);
         const conn = this.connectionsBySession.get(sessionId);
         this.connectionsBySession.delete(sessionId);
         conn?.close();
       },
-      fail: (error) =>
+      fail: (error) => {
+        // Not closed: the session gets a fresh deadline, and the next expiry tries again.
+        this.closesSubmitted.delete(sessionId);
+        const session = this.sessions.get(sessionId);
+        if (session) {
+          session.closing = false;
+          this.sessions.create(sessionId, session.timeoutMs, this.clock.monotonicMs());
+        }
         this.log.error(
           { err: error.message, sessionId: hex(sessionId) },
           'session close not committed',
-        ),
+        );
+      },
     });
   }
 
