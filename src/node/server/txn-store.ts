@@ -6,8 +6,11 @@ import type { Logger } from 'pino';
 import { DataTree } from '../tree/data-tree.js';
 import { openStorage, type SnapshotSource, type Storage } from '../storage/storage.js';
 import { startAutoPurge } from '../storage/purge.js';
+import { DiskFaultError } from '../storage/errors.js';
 import type { ZkConfig } from './config.js';
 import type { TxnStore } from './server.js';
+
+const diskProbeIntervalMs = 1000;
 
 function snapshotSource(tree: DataTree): SnapshotSource {
   return {
@@ -36,6 +39,28 @@ export async function openTxnStore(config: ZkConfig, log: Logger): Promise<TxnSt
     log,
   );
   let lastSnapshot: { zxid: bigint; timestampSeconds: number } | undefined;
+  // After a disk fault the log refuses writes (reads go on); probe the disk until it takes
+  // writes again, so the server resumes by itself when space returns.
+  let probe: NodeJS.Timeout | undefined;
+  const startProbing = (err: DiskFaultError): void => {
+    if (probe) return;
+    log.error(
+      { code: err.code, file: err.file },
+      'disk fault: refusing writes until the disk takes them again',
+    );
+    probe = setInterval(() => {
+      storage.retry().then(
+        (ok) => {
+          if (!ok || !probe) return;
+          clearInterval(probe);
+          probe = undefined;
+          log.info('disk writable again: accepting writes');
+        },
+        (e: unknown) => log.warn({ err: String(e) }, 'disk probe failed'),
+      );
+    }, diskProbeIntervalMs);
+    probe.unref();
+  };
   return {
     recover: async () => {
       let tree = new DataTree();
@@ -63,7 +88,11 @@ export async function openTxnStore(config: ZkConfig, log: Logger): Promise<TxnSt
       );
       return tree;
     },
-    append: (t) => storage.append(t),
+    append: (t) =>
+      storage.append(t).catch((err: unknown) => {
+        if (err instanceof DiskFaultError) startProbing(err);
+        throw err;
+      }),
     applied: (tree) => {
       if (storage.maybeSnapshot(snapshotSource(tree))) {
         lastSnapshot = {
@@ -74,6 +103,7 @@ export async function openTxnStore(config: ZkConfig, log: Logger): Promise<TxnSt
     },
     lastSnapshot: () => lastSnapshot,
     close: async () => {
+      if (probe) clearInterval(probe);
       stopAutoPurge();
       await storage.close();
     },
