@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { FrameDecoder, FrameError, fourLetterWordOf, fourLetterWords } from './frame.js';
+import { FrameDecoder, FrameError } from './frame.js';
 
 function frame(payload: Buffer): Buffer {
   const len = Buffer.allocUnsafe(4);
@@ -65,25 +65,5 @@ describe('FrameDecoder', () => {
     const d = new FrameDecoder();
     expect(d.push(Buffer.from([0x80]))).toEqual([]);
     expect(() => d.push(Buffer.from([0, 0, 0]))).toThrow(/negative frame length/);
-  });
-});
-
-describe('fourLetterWordOf', () => {
-  it('recognises every Apache 4lw as bytes or as the frame length int', () => {
-    for (const w of fourLetterWords) {
-      const b = Buffer.from(w, 'latin1');
-      expect(fourLetterWordOf(b)).toBe(w);
-      expect(fourLetterWordOf(Buffer.concat([b, Buffer.from('\n')]))).toBe(w);
-      expect(fourLetterWordOf(b.readInt32BE(0))).toBe(w);
-    }
-    expect(fourLetterWords).toHaveLength(18);
-    expect(fourLetterWordOf(0x72756f6b)).toBe('ruok');
-  });
-
-  it('ignores connect frames, unknown words and short input', () => {
-    expect(fourLetterWordOf(45)).toBeNull();
-    expect(fourLetterWordOf(Buffer.from('RUOK'))).toBeNull();
-    expect(fourLetterWordOf(Buffer.from('abcd'))).toBeNull();
-    expect(fourLetterWordOf(Buffer.from('ruo'))).toBeNull();
   });
 });
