@@ -1,4 +1,11 @@
-/** CRC-32 (IEEE, as java.util.zip.CRC32); node:zlib.crc32 is missing in Node 20. */
+import * as zlib from 'node:zlib';
+
+/**
+ * CRC-32 (IEEE, as java.util.zip.CRC32): node:zlib's native crc32 where the runtime has it
+ * (Node ≥ 20.15), a table-driven one otherwise. Both continue from `crc` the same way.
+ */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
 const table = ((): Uint32Array => {
   const t = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
@@ -11,6 +18,11 @@ const table = ((): Uint32Array => {
 
 /** Continues a CRC over more bytes; start with crc = 0. */
 export function crc32(bytes: Uint8Array, crc = 0): number {
+  return nativeCrc32 ? nativeCrc32(bytes, crc) : tableCrc32(bytes, crc);
+}
+
+/** The portable implementation (exported so tests hold it to the native one). */
+export function tableCrc32(bytes: Uint8Array, crc = 0): number {
   let c = ~crc >>> 0;
   for (let i = 0; i < bytes.length; i++) c = table[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
