@@ -43,8 +43,7 @@ function watcher(): { fn: (e: NodeZkEvent) => void; event: Promise<NodeZkEvent> 
 const E = zk.Exception;
 
 interface ConnMgr {
-  onSocketClosed: () => void;
-  socket: { destroy(): void };
+  socket: { destroy(): void; removeAllListeners(event: string): void };
 }
 
 beforeAll(async () => {
@@ -231,7 +230,8 @@ describe(`node-zookeeper-client against ${kind}`, () => {
     // Drop the first connection without closing the session, and keep the library from
     // reconnecting (it would take the session back from the second client).
     const cm = (first as unknown as { connectionManager: ConnMgr }).connectionManager;
-    cm.onSocketClosed = () => undefined;
+    // (Its close listener is bound when the socket is made, so it is removed from the socket.)
+    cm.socket.removeAllListeners('close');
     cm.socket.destroy();
     const second = await client({
       sessionTimeout: 20_000,

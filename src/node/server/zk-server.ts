@@ -203,11 +203,8 @@ export class ZkServer {
           conn.close();
           return;
         }
-        const previous = this.connectionsBySession.get(req.sessionId);
-        if (previous && previous !== conn) {
-          this.watches.removeWatcher(previous.id);
-          previous.close();
-        }
+        // As Apache: the session now answers on this connection; an older connection of the
+        // same session is left open (with its watches) until its client closes it.
         this.sessions.setTimeout?.(req.sessionId, timeoutMs, this.clock.monotonicMs());
         this.finishConnect(conn, req.sessionId, timeoutMs);
       },
