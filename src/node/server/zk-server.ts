@@ -205,7 +205,7 @@ export class ZkServer {
         }
         // As Apache: the session now answers on this connection; an older connection of the
         // same session is left open (with its watches) until its client closes it.
-        this.sessions.setTimeout?.(req.sessionId, timeoutMs, this.clock.monotonicMs());
+        this.sessions.setTimeout(req.sessionId, timeoutMs, this.clock.monotonicMs());
         this.finishConnect(conn, req.sessionId, timeoutMs);
       },
     });
@@ -319,6 +319,7 @@ export class ZkServer {
       ok([{ scheme: 'ip', id: conn.remoteAddress }]);
       return;
     }
+    this.stats.authFailed();
     this.log.info({ remote: conn.remoteAddress, scheme }, 'auth with an unknown scheme; closing');
     conn.send(encodeReply({ xid, zxid: 0n, err: ErrorCode.authFailed }, null));
     conn.close();
@@ -421,7 +422,7 @@ export class ZkServer {
             enforceQuota: this.settings.enforceQuota,
           },
           view: this.pending,
-          sessionValid: this.sessions.isActive?.(sessionId) ?? true,
+          sessionValid: this.sessions.isActive(sessionId),
         }),
       apply: (t) => {
         const result = this.applyTxn(t);
@@ -472,7 +473,7 @@ export class ZkServer {
   }
 
   private sessionStillValid(conn: Connection, header: RequestHeader, receivedMs: number): boolean {
-    if (conn.sessionId === 0n || this.sessions.isActive?.(conn.sessionId) !== false) return true;
+    if (conn.sessionId === 0n || this.sessions.isActive(conn.sessionId)) return true;
     this.reply(conn, header, receivedMs, ErrorCode.sessionExpired, null);
     return false;
   }
