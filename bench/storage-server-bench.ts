@@ -1,6 +1,7 @@
 /**
  * Issue 3 write throughput through the real servers (not a test):
- * `npx vite-node bench/storage-server-bench.ts [-- --duration S --warmup S]` after `npm run build`.
+ * `npm run build && node dist/bench/storage-server-bench.js [--duration S --warmup S]` (the load
+ * generator starts compiled worker threads, so it cannot run under vite-node).
  *
  * set and create of 1 KiB at 8 and 64 sessions (32 in flight each), forceSync on (both
  * servers' default), zkts vs Apache ZooKeeper 3.8 in the same run, each started fresh per
