@@ -1,11 +1,12 @@
 /**
  * The txn log writer (persistence.md §2): group commit into `log.<zxid>` files.
- * Every txn waiting when a flush starts goes into one write and one fdatasync; a caller's
- * promise resolves only after the fsync that covers its txn, so nothing is acknowledged
+ * Every txn waiting when a flush starts goes into one durable write (O_DSYNC); a caller's
+ * promise resolves only after the durable write that covers its txn, so nothing is acknowledged
  * before it is durable. On a disk fault the batch is cut off again (the file ends at the
  * last good entry), every waiting append rejects with DiskFaultError, and the log stays
  * failed until retry() finds the disk writable again.
  */
+import { constants } from 'node:fs';
 import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +16,8 @@ import { errnoCode, fsyncDir, writeFully } from './fs-util.js';
 import { logFileName } from './file-names.js';
 import type { StorageLogger } from './logger.js';
 import { encodeLogHeader, frameEntries, scanLog, TXNLOG_HEADER_BYTES } from './txn-log-format.js';
+
+const { O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_DSYNC } = constants;
 
 export interface TxnLogOptions {
   /** The version-2 directory the log files live in. */
@@ -146,14 +149,13 @@ export class TxnLog {
       const bytes = frameEntries(batch.map((w) => w.payload));
       stage = 'preallocate';
       await this.preallocate(this.pos + bytes.length);
-      stage = 'write';
+      // With forceSync the file is open with O_DSYNC: the write returns once the bytes (and the
+      // size, for a preallocated extension) are on disk, as write + fdatasync would, in one
+      // thread-pool job instead of two with a main-thread hop between them.
+      stage = this.opts.forceSync ? 'write (O_DSYNC)' : 'write';
+      const t0 = performance.now();
       await writeFully(this.fh!, bytes, this.pos);
-      if (this.opts.forceSync) {
-        stage = 'fdatasync';
-        const t0 = performance.now();
-        await this.fh!.datasync();
-        this.recordFsync(performance.now() - t0, batch.length);
-      }
+      if (this.opts.forceSync) this.recordFsync(performance.now() - t0, batch.length);
       this.pos += bytes.length;
       this.counters.txnsWritten += batch.length;
       this.counters.batches += 1;
@@ -177,6 +179,10 @@ export class TxnLog {
     this.opts.onFsync?.(ms, txns);
   }
 
+  private syncFlag(): number {
+    return this.opts.forceSync ? O_DSYNC : 0;
+  }
+
   private async openFile(firstZxid: bigint): Promise<void> {
     const name = logFileName(firstZxid);
     const path = join(this.opts.dir, name);
@@ -185,12 +191,12 @@ export class TxnLog {
     // its name is the zxid about to be written again, and nothing in it was acknowledged.
     let fh: FileHandle;
     try {
-      fh = await open(path, 'wx');
+      fh = await open(path, O_WRONLY | O_CREAT | O_EXCL | this.syncFlag());
     } catch (err) {
       if (errnoCode(err) !== 'EEXIST') throw err;
       const existing = scanLog(await readFile(path), Number.MAX_SAFE_INTEGER);
       if (existing.entries.length > 0) throw err;
-      fh = await open(path, 'w');
+      fh = await open(path, O_WRONLY | O_CREAT | O_TRUNC | this.syncFlag());
     }
     this.fh = fh;
     this.fileName = path;
