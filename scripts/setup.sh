@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(zookeeper zookeeper-bin python3-kazoo openjdk-17-jdk-headless etcd-server prometheus util-linux iproute2 e2fsprogs)
+# openssl: certificates for the e2e control plane; mount + util-linux: tmpfs tests, unshare, nsenter, setpriv.
+apt_packages=(zookeeper zookeeper-bin python3-kazoo openjdk-17-jdk-headless etcd-server prometheus util-linux mount openssl iproute2 e2fsprogs)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
