@@ -3,10 +3,9 @@
  * zkEnv.sh builds (zookeeper.jar names its dependencies in its manifest) plus a log4j binding,
  * main class ZooKeeperServerMain, loopback address and a free port.
  */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from './ports.js';
+import { prepareServerConfig } from './server-config.js';
 import { spawnServer, type ServerHandle } from './process-group.js';
 
 export type ApacheZk = ServerHandle;
@@ -49,32 +48,9 @@ export function log4jProperties(logFile: string, level = 'INFO'): string {
 }
 
 export async function startApacheZk(opts: ApacheZkOptions = {}): Promise<ApacheZk> {
-  const host = opts.host ?? '127.0.0.1';
-  const port = opts.port ?? (await freePort(host));
-  const confDir = mkdtempSync(join(tmpdir(), 'zkts-apache-conf-'));
-  const cleanup = [confDir];
-  let dataDir = opts.dataDir;
-  if (dataDir === undefined) {
-    dataDir = mkdtempSync(join(tmpdir(), 'zkts-apache-data-'));
-    cleanup.push(dataDir);
-  } else {
-    mkdirSync(dataDir, { recursive: true });
-  }
-  const cfg: Record<string, string> = {
-    tickTime: '2000',
-    dataDir,
-    clientPort: String(port),
-    clientPortAddress: host,
-    '4lw.commands.whitelist': '*',
-    'admin.enableServer': 'false',
-    ...opts.config,
-  };
-  const cfgFile = join(confDir, 'zoo.cfg');
-  writeFileSync(
-    cfgFile,
-    Object.entries(cfg)
-      .map(([k, v]) => `${k}=${v}\n`)
-      .join(''),
+  const { host, port, confDir, dataDir, cfgFile, cleanup } = await prepareServerConfig(
+    'zkts-apache',
+    opts,
   );
   writeFileSync(join(confDir, 'log4j.properties'), log4jProperties(join(confDir, 'zk.log')));
   return spawnServer({
