@@ -50,15 +50,24 @@ export class CpuSampler {
   private readonly m0 = machineCpu();
   private readonly g0 = selfCpuSec();
   private readonly s0: number;
+  private readonly serverPids: readonly number[] | null;
 
-  constructor(private readonly serverPid: number | null) {
-    this.s0 = serverPid === null ? NaN : processCpuSec(serverPid);
+  /** Several pids (an ensemble) count as one server: their CPU is summed. */
+  constructor(serverPid: number | readonly number[] | null) {
+    this.serverPids =
+      serverPid === null ? null : typeof serverPid === 'number' ? [serverPid] : serverPid;
+    this.s0 = this.serverCpuSec();
+  }
+
+  private serverCpuSec(): number {
+    if (this.serverPids === null || this.serverPids.length === 0) return NaN;
+    return this.serverPids.reduce((a, pid) => a + processCpuSec(pid), 0);
   }
 
   finish(): CpuWindow {
     const secs = (performance.now() - this.t0) / 1000;
     const m1 = machineCpu();
-    const s1 = this.serverPid === null ? NaN : processCpuSec(this.serverPid);
+    const s1 = this.serverCpuSec();
     const server = (s1 - this.s0) / secs;
     return {
       generatorCores: (selfCpuSec() - this.g0) / secs,

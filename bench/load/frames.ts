@@ -7,8 +7,13 @@ import { OpCode } from '../../src/node/proto/opcodes.js';
 import { encodeConnectRequest, encodeRequest } from '../../src/node/proto/records.js';
 import type { ACL } from '../../src/node/proto/types.js';
 
-export type BenchOp = 'get' | 'set' | 'create';
+export type BenchOp = 'get' | 'set' | 'create' | 'mixed';
+/** The standalone bench's default ops. */
 export const benchOps: readonly BenchOp[] = ['get', 'set', 'create'];
+/** Every op the generator knows; mixed = 90 % get, 10 % set over the same keys. */
+export const allBenchOps: readonly BenchOp[] = ['get', 'set', 'create', 'mixed'];
+/** Gets per set in the mixed op (9 → 90/10). */
+const mixedGetsPerSet = 9;
 
 const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 /** Byte offset of the xid in a frame (after the 4-byte length). */
@@ -34,27 +39,34 @@ export function buildFrames(
   opts: { root: string; keys: number; payload: Buffer; sessionTag: string },
 ): FrameSet {
   const { root, keys, payload } = opts;
+  const gets = () =>
+    Array.from({ length: keys }, (_, k) =>
+      encodeRequest(0, {
+        type: OpCode.getData,
+        request: { path: keyPath(root, k), watch: false },
+      }),
+    );
+  const sets = () =>
+    Array.from({ length: keys }, (_, k) =>
+      encodeRequest(0, {
+        type: OpCode.setData,
+        request: { path: keyPath(root, k), data: payload, version: -1 },
+      }),
+    );
   switch (op) {
     case 'get':
-      return {
-        templates: Array.from({ length: keys }, (_, k) =>
-          encodeRequest(0, {
-            type: OpCode.getData,
-            request: { path: keyPath(root, k), watch: false },
-          }),
-        ),
-        counterOffset: -1,
-      };
+      return { templates: gets(), counterOffset: -1 };
     case 'set':
-      return {
-        templates: Array.from({ length: keys }, (_, k) =>
-          encodeRequest(0, {
-            type: OpCode.setData,
-            request: { path: keyPath(root, k), data: payload, version: -1 },
-          }),
-        ),
-        counterOffset: -1,
-      };
+      return { templates: sets(), counterOffset: -1 };
+    case 'mixed': {
+      // Sessions pick a template uniformly at random, so the share of sets is the share of set
+      // templates; get frames are shared, not copied.
+      const g = gets();
+      const templates: Buffer[] = [];
+      for (let i = 0; i < mixedGetsPerSet; i++) templates.push(...g);
+      templates.push(...sets());
+      return { templates, counterOffset: -1 };
+    }
     case 'create': {
       const prefix = `${root}/c/${opts.sessionTag}-`;
       const path = prefix + '0'.repeat(createDigits);

@@ -14,6 +14,8 @@ import type { FromWorker, ToWorker, WorkerConfig } from './worker.js';
 export interface LoadOptions {
   host: string;
   port: number;
+  /** Servers to spread sessions over, round robin by session index; replaces host/port. */
+  addresses?: { host: string; port: number }[];
   op: BenchOp;
   /** Root created by prepareTree (keys under root/k, creates under root/c). */
   root: string;
@@ -27,8 +29,8 @@ export interface LoadOptions {
   durationMs: number;
   /** Measure this many requests in total (after warm-up) instead of a time window. */
   count: number | null;
-  /** pid of the server, for its CPU share; null when unknown. */
-  serverPid: number | null;
+  /** pid of the server (or every member of an ensemble), for its CPU share; null when unknown. */
+  serverPid: number | readonly number[] | null;
   /** Unique per run so creates never collide. */
   tag: string;
   sessionTimeoutMs?: number;
@@ -98,8 +100,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     for (let s = w; s < o.sessions; s += workerCount) sessions.push(s);
     handles.push(
       new WorkerHandle({
-        host: o.host,
-        port: o.port,
+        addresses: o.addresses ?? [{ host: o.host, port: o.port }],
         op: o.op,
         root: o.root,
         keys: o.keys,

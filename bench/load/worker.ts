@@ -8,8 +8,8 @@ import { Histogram } from './histogram.js';
 import { BenchSession, type Window } from './session.js';
 
 export interface WorkerConfig {
-  host: string;
-  port: number;
+  /** Session i connects to addresses[i % addresses.length]. */
+  addresses: { host: string; port: number }[];
   op: BenchOp;
   root: string;
   keys: number;
@@ -57,7 +57,12 @@ const sessions = cfg.sessions.map(
 const post = (m: FromWorker): void => port.postMessage(m);
 
 async function main(): Promise<void> {
-  await Promise.all(sessions.map((s) => s.connect(cfg.host, cfg.port, cfg.sessionTimeoutMs)));
+  await Promise.all(
+    sessions.map((s, j) => {
+      const a = cfg.addresses[cfg.sessions[j]! % cfg.addresses.length]!;
+      return s.connect(a.host, a.port, cfg.sessionTimeoutMs);
+    }),
+  );
   post({ type: 'ready' });
   port.on('message', (m: ToWorker) => {
     if (m.type === 'go') {

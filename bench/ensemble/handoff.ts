@@ -1,0 +1,130 @@
+/**
+ * Handoff pause (zkts only; Apache has no such command): one writer per server keeps creating
+ * nodes, the leader is sent the four-letter word `ydld` (it must hand leadership to another
+ * server), and the figure is the longest gap between acknowledged writes around the handoff,
+ * with a check that no acknowledged write was lost.
+ */
+import { nowMs } from '../load/session.js';
+import {
+  countsOf,
+  createFolder,
+  addressOf,
+  type EnsembleLike,
+  hostsStartingAt,
+  type MemberLike,
+  missingOnMembers,
+  sleep,
+} from './common.js';
+import { epochOf, ResilientWriter } from './writer.js';
+
+export interface HandoffResult {
+  /** False when no other server became leader within the timeout (command unsupported?). */
+  available: boolean;
+  /** What the leader answered to `ydld` (trimmed, first 200 characters). */
+  reply: string;
+  oldLeaderSid: number;
+  newLeaderSid: number | null;
+  /** ydld → another server reports Mode: leader (polled every 20 ms). */
+  newLeaderMs: number | null;
+  /** ydld → first acknowledged write of the new epoch. */
+  firstNewEpochAckMs: number | null;
+  /** Longest gap between consecutive acknowledged writes (all writers) from 1 s before ydld. */
+  maxGapMs: number;
+  /** The same over the second before ydld, for scale. */
+  baselineMaxGapMs: number;
+  acks: number;
+  lost: number;
+  failures: Record<string, number>;
+}
+
+export interface HandoffOptions {
+  root: string;
+  trial: number;
+  payloadBytes: number;
+  inflightPerWriter: number;
+  timeoutMs: number;
+  log: (msg: string) => void;
+}
+
+async function waitOtherLeader(
+  e: EnsembleLike,
+  old: MemberLike,
+  deadline: number,
+): Promise<MemberLike | null> {
+  while (nowMs() < deadline) {
+    for (const m of e.members)
+      if (m !== old && m.running && (await m.mode()) === 'leader') return m;
+    await sleep(20);
+  }
+  return null;
+}
+
+function maxGap(times: number[], from: number, to: number): number {
+  const ts = times.filter((t) => t >= from && t <= to);
+  let gap = 0;
+  for (let i = 1; i < ts.length; i++) gap = Math.max(gap, ts[i]! - ts[i - 1]!);
+  return gap;
+}
+
+const r1 = (x: number) => Math.round(x * 10) / 10;
+
+export async function handoffTrial(e: EnsembleLike, o: HandoffOptions): Promise<HandoffResult> {
+  const leader = await e.waitForQuorum(60_000);
+  const dir = `${o.root}/handoff-${o.trial}`;
+  await createFolder(addressOf(leader), dir);
+  const writers = await Promise.all(
+    e.members.map((m) =>
+      ResilientWriter.open({
+        hosts: hostsStartingAt(e, m),
+        dir,
+        tag: `w${m.sid}`,
+        inflight: o.inflightPerWriter,
+        payloadBytes: o.payloadBytes,
+        writeTimeoutMs: 1_000,
+        sessionTimeoutMs: 10_000,
+      }),
+    ),
+  );
+  for (const w of writers) w.start();
+  await sleep(2_000);
+  const epochBefore = Math.max(0, ...writers.flatMap((w) => w.acks.map((a) => epochOf(a.zxid))));
+  const askedAt = nowMs();
+  const reply = (await leader.fourLetter('ydld')).trim().slice(0, 200);
+  o.log(`    ydld to leader ${leader.sid}: ${JSON.stringify(reply)}`);
+  const next = await waitOtherLeader(e, leader, askedAt + o.timeoutMs);
+  const newLeaderMs = next === null ? null : nowMs() - askedAt;
+  let firstNewEpoch: number | null = null;
+  if (next !== null) {
+    const deadline = nowMs() + o.timeoutMs;
+    while (firstNewEpoch === null && nowMs() < deadline) {
+      const t = writers
+        .flatMap((w) => w.acks)
+        .filter((a) => a.ackAt > askedAt && epochOf(a.zxid) > epochBefore)
+        .map((a) => a.ackAt);
+      if (t.length > 0) firstNewEpoch = Math.min(...t) - askedAt;
+      else await sleep(10);
+    }
+  }
+  await sleep(1_000);
+  const endAt = nowMs();
+  await Promise.all(writers.map((w) => w.stop()));
+  const acks = writers.flatMap((w) => w.acks);
+  const times = acks.map((a) => a.ackAt).sort((a, b) => a - b);
+  const seen = await missingOnMembers(e, dir, acks);
+  const failures = new Map<string, number>();
+  for (const w of writers)
+    for (const [k, v] of w.failures) failures.set(k, (failures.get(k) ?? 0) + v);
+  return {
+    available: next !== null,
+    reply,
+    oldLeaderSid: leader.sid,
+    newLeaderSid: next?.sid ?? null,
+    newLeaderMs: newLeaderMs === null ? null : r1(newLeaderMs),
+    firstNewEpochAckMs: firstNewEpoch === null ? null : r1(firstNewEpoch),
+    maxGapMs: r1(maxGap(times, askedAt - 1_000, endAt)),
+    baselineMaxGapMs: r1(maxGap(times, askedAt - 1_000, askedAt)),
+    acks: acks.length,
+    lost: Math.max(0, ...seen.map((s) => s.missing)),
+    failures: countsOf(failures),
+  };
+}
