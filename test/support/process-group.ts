@@ -31,6 +31,16 @@ function hookExit(): void {
     });
 }
 
+/** Records a server pid spawned outside spawnServer (the ensemble harness): killed on exit too. */
+export function trackServerPid(pid: number): void {
+  hookExit();
+  live.add(pid);
+}
+
+export function untrackServerPid(pid: number): void {
+  live.delete(pid);
+}
+
 /** What the harness returns for either server implementation. */
 export interface ServerHandle {
   host: string;
