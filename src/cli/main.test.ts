@@ -46,11 +46,11 @@ describe('zkts dispatch', () => {
     expect(s2.out).toBe(s.out);
   });
 
-  it('placeholders say not implemented yet and exit 2', async () => {
-    for (const name of ['ensemble up']) {
-      const r = await run(...name.split(' '), 'arg');
-      expect(r.code, name).toBe(2);
-      expect(r.err, name).toBe(`zkts ${name}: not implemented yet\n`);
+  it('ensemble up rejects bad arguments with its usage and exit 2', async () => {
+    for (const args of [['arg'], ['--size', '0'], ['--host-prefix', '10.0.0.']]) {
+      const r = await run('ensemble', 'up', ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err, args.join(' ')).toContain('Usage: zkts ensemble up');
     }
   });
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { CliIo } from './server-control.js';
 import { OPERATOR_USAGE } from '../operator/controller/usage.js';
 import { storageCommands } from './storage-commands.js';
+import { ensembleUpHelp } from './ensemble-up-help.js';
 
 export interface Command {
   name: string;
@@ -199,27 +200,18 @@ const operatorCommand: Command = {
   },
 };
 
-function placeholder(name: string, summary: string, usage: string): Command {
-  return {
-    name,
-    summary,
-    help: `Usage: ${usage}\n\n${summary}.\nNot implemented yet.\n`,
-    async run(_argv, io) {
-      io.err(`zkts ${name}: not implemented yet\n`);
-      return 2;
-    },
-  };
-}
-
 /** The dispatch table. Multi-word commands ("snapshot dump") match on their words. */
 export const commands: Command[] = [
   serverCommand,
   cliCommand,
-  placeholder(
-    'ensemble up',
-    'start a local ensemble of zkts servers on loopback',
-    'zkts ensemble up [--size N] [--dir <dir>]',
-  ),
+  {
+    name: 'ensemble up',
+    summary: 'start a local ensemble of zkts servers on loopback (127.0.0.1, .2, .3)',
+    help: ensembleUpHelp,
+    async run(argv, io) {
+      return (await import('./ensemble-up.js')).runEnsembleUp(argv, io);
+    },
+  },
   operatorCommand,
   ...storageCommands,
 ];

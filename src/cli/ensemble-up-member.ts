@@ -1,0 +1,80 @@
+/**
+ * One member of `zkts ensemble up`: a child `zkts server --config <its zoo.cfg>` whose output
+ * lines are passed on prefixed with the member's name.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { CliIo } from './server-control.js';
+
+export interface Launch {
+  command: string;
+  /** Arguments before `--config <file>`. */
+  args: string[];
+}
+
+export type ExitInfo = { code: number | null; signal: NodeJS.Signals | null };
+
+export class MemberProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<ExitInfo> = Promise.resolve({ code: null, signal: null });
+
+  constructor(
+    readonly name: string,
+    private readonly cfgFile: string,
+    private readonly launch: Launch,
+    private readonly io: CliIo,
+    private readonly onExit: (info: ExitInfo) => void,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
+  get running(): boolean {
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
+  }
+
+  start(): void {
+    const child = spawn(this.launch.command, [...this.launch.args, '--config', this.cfgFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const prefix = `[${this.name}] `;
+    createInterface({ input: child.stdout! }).on('line', (l) => this.io.out(prefix + l + '\n'));
+    createInterface({ input: child.stderr! }).on('line', (l) => this.io.err(prefix + l + '\n'));
+    this.exited = new Promise((resolve) => {
+      let done = false;
+      const finish = (info: ExitInfo) => {
+        if (done) return;
+        done = true;
+        resolve(info);
+        this.onExit(info);
+      };
+      // 'close' (not 'exit'): every output line has been passed on by then.
+      child.once('close', (code, signal) => finish({ code, signal }));
+      child.once('error', (err) => {
+        this.io.err(`${prefix}cannot start ${this.launch.command}: ${err.message}\n`);
+        if (child.pid === undefined) finish({ code: 127, signal: null });
+      });
+    });
+  }
+
+  /** SIGTERM (the server shuts down cleanly), SIGKILL after graceMs. */
+  async stop(graceMs: number): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) {
+      await this.exited;
+      return;
+    }
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  kill(): void {
+    if (this.running) this.child?.kill('SIGKILL');
+  }
+}
