@@ -40,6 +40,8 @@ export interface EnsembleOptions {
   startOrder?: number[];
   /** false: create configs/dirs only, start nothing */
   start?: boolean;
+  /** Apache only: JVM flags after the defaults (the benchmark gives G1 and zkServer.sh's heap). */
+  jvmFlags?: string[];
 }
 
 export type MemberMode = 'leader' | 'follower' | 'observer' | 'standalone' | null;
@@ -110,6 +112,7 @@ interface MemberPlan {
   dataDir: string;
   cfgFile: string;
   logFile: string;
+  jvmFlags: string[];
 }
 
 function serverLines(
@@ -164,6 +167,7 @@ class Member implements EnsembleMember {
         [
           '-Xmx256m',
           '-XX:+UseSerialGC',
+          ...this.plan.jvmFlags,
           '-cp',
           apacheClasspath(this.plan.dir),
           'org.apache.zookeeper.server.quorum.QuorumPeerMain',
@@ -284,7 +288,11 @@ export async function startEnsemble(opts: EnsembleOptions = {}): Promise<Ensembl
     );
     if (kind === 'apache') writeFileSync(join(dir, 'log4j.properties'), log4jProperties(logFile));
     members.push(
-      new Member(kind, { sid, host: host(sid), dir, dataDir, cfgFile, logFile }, clientPort),
+      new Member(
+        kind,
+        { sid, host: host(sid), dir, dataDir, cfgFile, logFile, jvmFlags: opts.jvmFlags ?? [] },
+        clientPort,
+      ),
     );
   }
 
