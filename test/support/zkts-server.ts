@@ -1,6 +1,6 @@
 /** A zkts server (`node bin/zkts server --config zoo.cfg`) for tests; needs `npm run build`. */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { prepareServerConfig } from './server-config.js';
 import { spawnServer, type ServerHandle } from './process-group.js';
 
@@ -13,7 +13,16 @@ export interface ZktsOptions {
   config?: Record<string, string>;
 }
 
-export const repoRoot = resolve(import.meta.dirname, '../..');
+/** The nearest folder above this file holding package.json (also right when run from dist/). */
+export const repoRoot = ((): string => {
+  let d = import.meta.dirname;
+  while (!existsSync(join(d, 'package.json'))) {
+    const up = dirname(d);
+    if (up === d) throw new Error(`package.json not found above ${import.meta.dirname}`);
+    d = up;
+  }
+  return d;
+})();
 
 export async function startZkts(opts: ZktsOptions = {}): Promise<ZktsServer> {
   const entry = join(repoRoot, 'dist/src/cli/main.js');
