@@ -7,6 +7,8 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { ConfigError, parseZooCfg, type ZkConfig } from './config.js';
+import { formatServerLine } from './config-servers.js';
+import { ensembleParts, readMyId } from './ensemble-server.js';
 import { opsSettings } from './admin-settings.js';
 import { processFourLetterEnv } from './fourlw-env.js';
 import { installedVersion } from './stats.js';
@@ -54,8 +56,20 @@ export function loadConfig(file: string): LoadedConfig {
   return { file, text, config, warnings };
 }
 
-function confView(config: ZkConfig, clientPort: number): ServerConfView {
+function confView(config: ZkConfig, clientPort: number, myId: number): ServerConfView {
+  const quorum: ServerConfView['quorum'] = config.distributed
+    ? {
+        initLimit: config.initLimit,
+        syncLimit: config.syncLimit,
+        electionAlg: 3,
+        electionPorts: config.servers.map((s) => s.addresses[0]!.electionPort),
+        quorumPorts: config.servers.map((s) => s.addresses[0]!.quorumPort),
+        peerType: config.peerType === 'observer' ? 1 : 0,
+        membership: config.servers.map((s) => `${formatServerLine(s)}\n`).join('') + 'version=0\n',
+      }
+    : undefined;
   return {
+    ...(quorum ? { quorum } : {}),
     clientPort,
     secureClientPort: -1,
     clientPortAddress: config.clientPortAddress,
@@ -66,7 +80,7 @@ function confView(config: ZkConfig, clientPort: number): ServerConfView {
     minSessionTimeoutMs: config.minSessionTimeoutMs,
     maxSessionTimeoutMs: config.maxSessionTimeoutMs,
     clientPortListenBacklog: -1,
-    serverId: 0,
+    serverId: myId,
   };
 }
 
@@ -77,10 +91,16 @@ export async function startFromConfig(
   store?: TxnStore,
 ): Promise<RunningServer> {
   const { config } = loaded;
-  const clientPort = config.clientPort ?? 2181;
+  const myId = config.distributed ? readMyId(config, loaded.file) : 0;
+  const self = config.servers.find((s) => s.id === myId);
+  const clientPort = config.clientPort ?? self?.clientAddress?.port ?? 2181;
+  const clientHost = config.clientPortAddress ?? self?.clientAddress?.host;
+  const parts = config.distributed
+    ? await ensembleParts(config, myId, `${clientHost ?? '0.0.0.0'}:${clientPort}`, log)
+    : undefined;
   return startServer({
     settings: {
-      serverId: 1,
+      serverId: config.distributed ? myId : 1,
       tickTimeMs: config.tickTimeMs,
       minSessionTimeoutMs: config.minSessionTimeoutMs,
       maxSessionTimeoutMs: config.maxSessionTimeoutMs,
@@ -90,13 +110,14 @@ export async function startFromConfig(
       superDigest: config.superDigest,
       maxBufferBytes: config.juteMaxBufferBytes,
     },
-    clientHost: config.clientPortAddress,
+    clientHost,
     clientPort,
     maxClientCnxnsPerIp: config.maxClientCnxns,
     ops: opsSettings((k) => config.properties.get(k)),
-    conf: confView(config, clientPort),
+    conf: confView(config, clientPort, myId),
     initialConfiguration: loaded.text,
-    store: store ?? (await openTxnStore(config, log)),
+    store: parts?.store ?? store ?? (await openTxnStore(config, log)),
+    ...(parts ? { ensemble: parts.ensemble } : {}),
     clock: systemClock,
     log,
     fourLetterEnv: processFourLetterEnv(systemClock, installedVersion()),
@@ -121,18 +142,14 @@ export async function runServer(argv: string[]): Promise<number> {
     throw err;
   }
   for (const warning of loaded.warnings) log.warn({ config: file }, warning);
-  if (loaded.config.distributed) {
-    process.stderr.write(
-      `zkts: ${file} names an ensemble (${loaded.config.servers.length} server.N entries); ` +
-        'ensemble mode is not available in this build yet. Remove the server.N lines to run standalone.\n',
-    );
-    return 2;
-  }
-
   let server: RunningServer;
   try {
     server = await startFromConfig(loaded, log);
   } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`zkts: invalid configuration: ${err.message}\n`);
+      return 2;
+    }
     log.fatal({ err: err instanceof Error ? err.message : String(err) }, 'zkts failed to start');
     return 1;
   }

@@ -30,7 +30,16 @@ export interface ReadJob {
   run(): void;
 }
 
-export type Job = WriteJob | ReadJob;
+/**
+ * A write that another server (the leader) orders: it waits in the FIFO, like a local write,
+ * until `complete` is called for it (its txn was committed and applied), then `run` answers.
+ */
+export interface RemoteJob {
+  kind: 'remote';
+  run(): void;
+}
+
+export type Job = WriteJob | ReadJob | RemoteJob;
 
 interface Slot {
   job: Job;
@@ -50,6 +59,8 @@ export interface PipelineHooks {
   rolledBack(lastGoodZxid: bigint): void;
 }
 
+const noop = (): void => undefined;
+
 export class Pipeline {
   private readonly slots: Slot[] = [];
   private head = 0;
@@ -60,9 +71,11 @@ export class Pipeline {
   constructor(
     private readonly committer: Committer,
     private readonly hooks: PipelineHooks,
+    /** The first write takes this + 1 (a new leader starts at its epoch's zxid 0). */
+    startZxid: bigint = hooks.lastZxid(),
   ) {
-    this.nextZxid = hooks.lastZxid() + 1n;
-    this.lastDurableZxid = hooks.lastZxid();
+    this.nextZxid = startZxid + 1n;
+    this.lastDurableZxid = startZxid;
   }
 
   /** Jobs submitted and not yet completed. */
@@ -70,9 +83,18 @@ export class Pipeline {
     return this.slots.length - this.head;
   }
 
-  submit(job: Job): void {
+  /** For a remote job, returns the function that releases it; otherwise a no-op. */
+  submit(job: Job): () => void {
     const slot: Slot = { job, txn: undefined, state: 'durable', error: undefined, cascaded: false };
-    if (job.kind === 'write') {
+    let release = noop;
+    if (job.kind === 'remote') {
+      slot.state = 'waiting';
+      release = () => {
+        if (slot.state !== 'waiting') return;
+        slot.state = 'durable';
+        this.drain();
+      };
+    } else if (job.kind === 'write') {
       const t = job.prepare(this.nextZxid++);
       slot.txn = t;
       slot.state = 'waiting';
@@ -93,6 +115,7 @@ export class Pipeline {
     }
     this.slots.push(slot);
     this.drain();
+    return release;
   }
 
   private drain(): void {
@@ -116,7 +139,7 @@ export class Pipeline {
 
   private run(slot: Slot): void {
     const { job } = slot;
-    if (job.kind === 'read') {
+    if (job.kind === 'read' || job.kind === 'remote') {
       job.run();
       return;
     }

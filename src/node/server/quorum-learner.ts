@@ -22,9 +22,13 @@ export interface LearnerPorts {
   /** Committed txn, in zxid order: apply to the tree and answer a local client if it is ours. */
   apply(txn: LoggedTxn): void;
   writeEpoch(which: 'acceptedEpoch' | 'currentEpoch', epoch: number): void;
-  /** TRUNC: cut the log after zxid and rebuild the tree from disk. */
-  truncateLog(zxid: bigint): void;
-  takeSnapshot(zxid: bigint): void;
+  /**
+   * TRUNC: cut the log after zxid and rebuild the tree from disk. Nothing else happens (no
+   * packet is handled, no output is carried out) until the promise settles.
+   */
+  truncateLog(zxid: bigint): Promise<void>;
+  /** Durable before the machine goes on: NEWLEADER is acked right after it. */
+  takeSnapshot(zxid: bigint): Promise<void>;
   serving(epoch: number): void;
   syncDone(): void;
   revalidated(sessionId: bigint, valid: boolean): void;
@@ -37,6 +41,9 @@ export class QuorumLearner {
   private state: LearnerState | null = null;
   private timer: NodeJS.Timeout | null = null;
   private ended = false;
+  /** While a port's async work runs, inputs wait here in order. */
+  private blocked = false;
+  private readonly waitingInputs: LearnerInput[] = [];
 
   constructor(
     private readonly ports: LearnerPorts,
@@ -85,47 +92,78 @@ export class QuorumLearner {
 
   private input(i: LearnerInput): void {
     if (this.ended) return;
+    if (this.blocked) {
+      this.waitingInputs.push(i);
+      return;
+    }
     const r = learnerStep(this.state, i, this.clock.monotonicMs(), this.random);
     this.state = r.state;
-    for (const o of r.outputs) this.output(o);
+    this.carryOut(r.outputs, 0);
   }
 
-  private output(o: LearnerOutput): void {
-    if (this.ended) return;
+  /** Outputs in order; one that returns a promise holds back the rest and every new input. */
+  private carryOut(outputs: LearnerOutput[], from: number): void {
+    for (let k = from; k < outputs.length; k++) {
+      const pending = this.output(outputs[k]!);
+      if (pending === undefined) continue;
+      this.blocked = true;
+      pending.then(
+        () => {
+          this.blocked = false;
+          this.carryOut(outputs, k + 1);
+          while (!this.blocked && !this.ended && this.waitingInputs.length > 0)
+            this.input(this.waitingInputs.shift()!);
+        },
+        (err: unknown) => this.finish(`sync step failed: ${String(err)}`),
+      );
+      return;
+    }
+  }
+
+  private output(o: LearnerOutput): Promise<void> | undefined {
+    if (this.ended) return undefined;
     switch (o.kind) {
       case 'send':
-        return this.ports.send(o.packet);
+        this.ports.send(o.packet);
+        return undefined;
       case 'persist':
         this.ports.persist(o.txns).then(
           (upTo) => this.input({ kind: 'persisted', upTo }),
           (err: unknown) => this.finish(`txn log write failed: ${String(err)}`),
         );
-        return;
+        return undefined;
       case 'apply':
-        return this.ports.apply(o.txn);
+        this.ports.apply(o.txn);
+        return undefined;
       case 'write-epoch':
-        return this.ports.writeEpoch(o.which, o.epoch);
+        this.ports.writeEpoch(o.which, o.epoch);
+        return undefined;
       case 'truncate-log':
         return this.ports.truncateLog(o.zxid);
       case 'take-snapshot':
         return this.ports.takeSnapshot(o.zxid);
       case 'serving':
-        return this.ports.serving(o.epoch);
+        this.ports.serving(o.epoch);
+        return undefined;
       case 'sync-done':
-        return this.ports.syncDone();
+        this.ports.syncDone();
+        return undefined;
       case 'revalidated':
-        return this.ports.revalidated(o.sessionId, o.valid);
+        this.ports.revalidated(o.sessionId, o.valid);
+        return undefined;
       case 'activate-config':
-        return this.ports.activateConfig(o.zxid, o.designatedLeader);
+        this.ports.activateConfig(o.zxid, o.designatedLeader);
+        return undefined;
       case 'shutdown':
-        return this.finish(o.reason);
+        this.finish(o.reason);
+        return undefined;
       case 'wake-at': {
         if (this.timer !== null) clearTimeout(this.timer);
         this.timer = setTimeout(
           () => this.input({ kind: 'tick' }),
           Math.max(0, o.atMs - this.clock.monotonicMs()),
         );
-        return;
+        return undefined;
       }
     }
   }

@@ -10,6 +10,7 @@ import {
   openFileDescriptorCount,
   type ConnectionInfo,
   type ServerConfView,
+  type QuorumView,
   type ServerMode,
   type ServerView,
 } from './stats.js';
@@ -21,12 +22,15 @@ export interface ServerViewOptions {
   initialConfiguration: string;
   startedMonotonicMs: number;
   lastSnapshot: () => { zxid: bigint; timestampSeconds: number } | undefined;
+  /** Ensemble members only. */
+  quorum?: () => QuorumView | undefined;
 }
 
 export function createServerView(zk: ZkServer, clock: Clock, opts: ServerViewOptions): ServerView {
   return {
     version: () => opts.version,
     mode: opts.mode,
+    ...(opts.quorum ? { quorum: opts.quorum } : {}),
     serving: () => zk.isServing(),
     lastZxid: () => zk.lastZxid,
     nodeCount: () => zk.tree.nodeCount(),

@@ -12,7 +12,13 @@ import { fourLetterWordOf, runFourLetterWord, type FourLetterEnv } from './fourl
 import { startOpsEndpoints, type OpsSettings, type RunningOpsEndpoints } from './admin-settings.js';
 import { createServerView } from './server-view.js';
 import type { Committer } from './pipeline.js';
-import { installedVersion, type ServerConfView, type ServerView } from './stats.js';
+import {
+  installedVersion,
+  type QuorumView,
+  type ServerConfView,
+  type ServerMode,
+  type ServerView,
+} from './stats.js';
 import { ZkServer, type ZkServerSettings } from './zk-server.js';
 
 /** Where committed txns go. Standalone: the txn log; tests may pass a memory-only one. */
@@ -50,6 +56,13 @@ export interface StartServerOptions {
   clock: Clock;
   log: Logger;
   fourLetterEnv: FourLetterEnv;
+  /** Ensemble member: starts not serving; `attach` starts its quorum peer, `detach` stops it. */
+  ensemble?: {
+    attach(zk: ZkServer): Promise<void>;
+    detach(): Promise<void>;
+    mode(): ServerMode;
+    quorum(): QuorumView | undefined;
+  };
 }
 
 export interface RunningServer {
@@ -66,10 +79,14 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const tree = await store.recover();
   const committer: Committer = { commit: (t) => store.append(t) };
   const zk = new ZkServer(opts.settings, tree, committer, clock, log);
-  zk.onApplied = () => store.applied(tree);
+  if (opts.ensemble) zk.enterDown();
+  // zk.tree, not tree: an ensemble member replaces its tree when it syncs with a leader.
+  zk.onApplied = () => store.applied(zk.tree);
+  const ensemble = opts.ensemble;
   const view = createServerView(zk, clock, {
     version: installedVersion(),
-    mode: () => 'standalone',
+    mode: ensemble ? () => ensemble.mode() : () => 'standalone',
+    ...(ensemble ? { quorum: () => ensemble.quorum() } : {}),
     conf: opts.conf,
     initialConfiguration: opts.initialConfiguration,
     startedMonotonicMs: clock.monotonicMs(),
@@ -100,7 +117,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       log,
     );
     ops = await startOpsEndpoints(view, opts.ops, opts.fourLetterEnv);
+    await ensemble?.attach(zk);
   } catch (err) {
+    await ops?.close();
     await listener?.close();
     await store.close();
     throw err;
@@ -134,6 +153,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       if (closed) return;
       closed = true;
       zk.stopServing();
+      await ensemble?.detach();
       for (const t of timers) clearInterval(t);
       await listener?.close();
       await ops?.close();

@@ -32,6 +32,7 @@ import {
 import { WatchRegistry } from '../watch/index.js';
 import type { Clock } from '../../shared/clock.js';
 import { limits } from '../../shared/limits.js';
+import type { ForwardedWrite } from '../quorum/zab/types.js';
 import { Pipeline, type Committer } from './pipeline.js';
 import type { Connection } from './connection.js';
 import { ServerStatsRecorder } from './stats.js';
@@ -51,17 +52,52 @@ export interface ZkServerSettings {
 
 const ZERO_PASSWORD = Buffer.alloc(limits.sessionPasswordBytes);
 
+/**
+ * standalone: validates, logs and applies its own writes. leader: the same, but commits through
+ * a quorum and also orders learners' writes. learner (follower or observer): forwards writes
+ * and session changes to the leader and applies what the leader commits. down: looking for a
+ * leader; client connections are refused.
+ */
+export type RequestMode = 'standalone' | 'leader' | 'learner' | 'down';
+
+/** The leader's Zab machine as the request path sees it. */
+export interface LeaderControl extends Committer {
+  touchSession(sessionId: bigint, timeoutMs: number): void;
+}
+
+/** A learner's link to the leader as the request path sees it. */
+export interface LeaderLink {
+  forward(request: ForwardedWrite): void;
+  revalidate(sessionId: bigint, timeoutMs: number): void;
+  touchSession(sessionId: bigint, timeoutMs: number): void;
+}
+
+const notLeading: Committer = {
+  commit: () => Promise.reject(new Error('this server does not order writes now')),
+};
+
+type ApplyResult = ReturnType<DataTree['apply']>;
+
 export class ZkServer {
-  readonly tree: DataTree;
-  readonly pending: PendingChanges;
-  readonly sessions: SessionTable;
+  tree: DataTree;
+  pending: PendingChanges;
+  sessions: SessionTable;
   readonly watches = new WatchRegistry();
   readonly stats = new ServerStatsRecorder();
   private readonly idGenerator: SessionIdGenerator;
-  private readonly pipeline: Pipeline;
+  private pipeline: Pipeline;
   private readonly connectionsBySession = new Map<bigint, Connection>();
   readonly connections = new Map<number, Connection>();
   private serving = true;
+  private currentMode: RequestMode = 'standalone';
+  private leaderControl: LeaderControl | null = null;
+  private leaderLink: LeaderLink | null = null;
+  /** Learner: writes forwarded to the leader, by `sessionId:cxid`, until their txn commits. */
+  private readonly forwarded = new Map<string, (t: LoggedTxn, result: ApplyResult) => void>();
+  /** Learner: client syncs forwarded to the leader, oldest first. */
+  private pendingSyncs: Array<() => void> = [];
+  /** Learner: reconnects waiting for the leader's REVALIDATE answer. */
+  private readonly revalidations = new Map<bigint, Array<(valid: boolean) => void>>();
   /** Sessions whose expiry close is in the pipeline. */
   private readonly closesSubmitted = new Set<bigint>();
   /** Called after every applied txn (the store may start a snapshot). */
@@ -81,11 +117,212 @@ export class ZkServer {
     for (const [sessionId, timeoutMs] of tree.sessions)
       this.sessions.create(sessionId, timeoutMs, now);
     this.idGenerator = new SessionIdGenerator(settings.serverId, clock.wallMs());
-    this.pipeline = new Pipeline(committer, {
-      lastZxid: () => tree.lastProcessedZxid,
-      prepared: (t) => this.pending.record(t),
-      rolledBack: () => this.pending.reset(),
+    this.pipeline = this.newPipeline(committer);
+  }
+
+  private newPipeline(committer: Committer, startZxid?: bigint): Pipeline {
+    return new Pipeline(
+      committer,
+      {
+        lastZxid: () => this.tree.lastProcessedZxid,
+        prepared: (t) => this.pending.record(t),
+        rolledBack: () => this.pending.reset(),
+      },
+      startZxid,
+    );
+  }
+
+  get mode(): RequestMode {
+    return this.currentMode;
+  }
+
+  // ---- roles (ensemble) ----
+
+  /** Stop serving: every client is disconnected (it will reconnect elsewhere or later). */
+  enterDown(): void {
+    this.currentMode = 'down';
+    this.serving = false;
+    this.leaderControl = null;
+    this.leaderLink = null;
+    this.forwarded.clear();
+    this.pendingSyncs = [];
+    this.revalidations.clear();
+    this.closesSubmitted.clear();
+    this.pipeline = this.newPipeline(notLeading);
+    for (const conn of [...this.connections.values()]) conn.close();
+  }
+
+  /** Serve as the established leader; the first write takes startZxid + 1. */
+  enterLeader(control: LeaderControl, startZxid: bigint): void {
+    this.currentMode = 'leader';
+    this.leaderControl = control;
+    this.leaderLink = null;
+    this.pending = new PendingChanges(this.tree);
+    this.pipeline = this.newPipeline(control, startZxid);
+    this.serving = true;
+  }
+
+  /** Serve as a follower or observer that is up to date with the leader. */
+  enterLearner(link: LeaderLink): void {
+    this.currentMode = 'learner';
+    this.leaderControl = null;
+    this.leaderLink = link;
+    this.pending = new PendingChanges(this.tree);
+    this.pipeline = this.newPipeline(notLeading);
+    this.serving = true;
+  }
+
+  /** A tree rebuilt from disk or received from the leader (only while down). */
+  resetTree(tree: DataTree): void {
+    this.tree = tree;
+    this.pending = new PendingChanges(tree);
+    this.sessions = new SessionTable(this.settings.tickTimeMs);
+    const now = this.clock.monotonicMs();
+    for (const [sessionId, timeoutMs] of tree.sessions)
+      this.sessions.create(sessionId, timeoutMs, now);
+  }
+
+  /** Learner: a txn the leader committed, in zxid order; answers our client if it is theirs. */
+  applyCommitted(t: LoggedTxn): void {
+    const result = this.applyTxn(t);
+    const key = forwardKey(t.header.clientId, t.header.cxid);
+    const waiter = this.forwarded.get(key);
+    if (waiter !== undefined) {
+      this.forwarded.delete(key);
+      waiter(t, result);
+    } else if (t.txn.type === OpCode.closeSession) {
+      this.closeSessionConnection(t.header.clientId);
+    }
+  }
+
+  /** Learner: the leader answered a sync; the oldest waiting one completes (in FIFO order). */
+  syncDone(): void {
+    this.pendingSyncs.shift()?.();
+  }
+
+  /** Learner: the leader's answer to a reconnect's REVALIDATE. */
+  revalidated(sessionId: bigint, valid: boolean): void {
+    const waiting = this.revalidations.get(sessionId);
+    const next = waiting?.shift();
+    if (waiting !== undefined && waiting.length === 0) this.revalidations.delete(sessionId);
+    next?.(valid);
+  }
+
+  /** Leader: a write, session change or error forwarded by a learner, ordered with our own. */
+  learnerRequest(w: ForwardedWrite): void {
+    if (this.currentMode !== 'leader') return;
+    const header = (zxid: bigint, type: number): LoggedTxn['header'] => ({
+      clientId: w.sessionId,
+      cxid: w.cxid,
+      zxid,
+      time: this.clock.wallMs(),
+      type,
     });
+    if (w.opType === OpCode.createSession) {
+      const timeoutMs = w.body.length >= 4 ? w.body.readInt32BE(0) : this.settings.tickTimeMs * 2;
+      this.pipeline.submit({
+        kind: 'write',
+        prepare: (zxid) => ({
+          header: header(zxid, OpCode.createSession),
+          txn: { type: OpCode.createSession, timeOutMs: timeoutMs },
+        }),
+        apply: (t) => this.applyTxn(t),
+        fail: () => undefined,
+      });
+      return;
+    }
+    let request: Request;
+    try {
+      request =
+        w.opType === OpCode.closeSession
+          ? { type: OpCode.closeSession, request: null }
+          : decodeRequest(
+              { xid: w.cxid, type: w.opType },
+              new JuteReader(w.body, 0, this.settings.maxBufferBytes * 2),
+            );
+    } catch {
+      // Apache's prep stage turns an undecodable request into an error txn; so does zkts.
+      this.pipeline.submit({
+        kind: 'write',
+        prepare: (zxid) => ({
+          header: header(zxid, OpCode.error),
+          txn: { type: OpCode.error, err: ErrorCode.marshallingError },
+        }),
+        apply: (t) => this.applyTxn(t),
+        fail: () => undefined,
+      });
+      return;
+    }
+    this.pipeline.submit({
+      kind: 'write',
+      prepare: (zxid) =>
+        prepareWrite(request, {
+          zxid,
+          timeMs: this.clock.wallMs(),
+          sessionId: w.sessionId,
+          cxid: w.cxid,
+          authIds: w.authinfo,
+          config: this.writeConfig(),
+          view: this.pending,
+          sessionValid: this.sessions.isActive(w.sessionId),
+        }),
+      apply: (t) => {
+        this.applyTxn(t);
+        if (t.txn.type === OpCode.closeSession) this.closeSessionConnection(w.sessionId);
+      },
+      fail: () => undefined,
+    });
+  }
+
+  /** Leader: the Zab machine found this session expired. */
+  expireSession(sessionId: bigint): void {
+    if (this.currentMode !== 'leader' || this.closesSubmitted.has(sessionId)) return;
+    this.closesSubmitted.add(sessionId);
+    this.log.info({ sessionId: hex(sessionId) }, 'session expired');
+    this.submitCloseSession(sessionId);
+  }
+
+  private writeConfig(): Parameters<typeof prepareWrite>[1]['config'] {
+    return {
+      extendedTypesEnabled: this.settings.extendedTypesEnabled,
+      reconfigEnabled: this.settings.reconfigEnabled,
+      standalone: this.currentMode === 'standalone',
+      enforceQuota: this.settings.enforceQuota,
+    };
+  }
+
+  private closeSessionConnection(sessionId: bigint): void {
+    const conn = this.connectionsBySession.get(sessionId);
+    this.connectionsBySession.delete(sessionId);
+    conn?.close();
+  }
+
+  private touchSession(conn: Connection, nowMs: number): void {
+    if (conn.sessionId === 0n) return;
+    this.sessions.touch(conn.sessionId, nowMs);
+    this.leaderControl?.touchSession(conn.sessionId, conn.sessionTimeoutMs);
+    this.leaderLink?.touchSession(conn.sessionId, conn.sessionTimeoutMs);
+  }
+
+  /** Learner: a write waits in our FIFO until the leader commits it; `done` answers then. */
+  private forward(
+    conn: Connection,
+    cxid: number,
+    opType: number,
+    body: Buffer,
+    done: (t: LoggedTxn, result: ApplyResult) => void,
+  ): void {
+    const link = this.leaderLink!;
+    let committed: { t: LoggedTxn; result: ApplyResult } | undefined;
+    const release = this.pipeline.submit({
+      kind: 'remote',
+      run: () => done(committed!.t, committed!.result),
+    });
+    this.forwarded.set(forwardKey(conn.sessionId, cxid), (t, result) => {
+      committed = { t, result };
+      release();
+    });
+    link.forward({ sessionId: conn.sessionId, cxid, opType, body, authinfo: conn.authIds });
   }
 
   get outstandingRequests(): number {
@@ -128,6 +365,11 @@ export class ZkServer {
       return;
     }
     conn.readOnlyByte = req.readOnly;
+    if (!this.serving) {
+      // As Apache when its server is not running: the client tries another server.
+      conn.close();
+      return;
+    }
     conn.state = 'connecting';
     conn.pauseReading(); // nothing more is read until the connect is answered
     if (req.lastZxidSeen > this.tree.lastProcessedZxid) {
@@ -156,6 +398,24 @@ export class ZkServer {
 
   private createSession(conn: Connection, timeoutMs: number): void {
     const sessionId = this.idGenerator.next();
+    if (this.currentMode === 'learner') {
+      const release = this.pipeline.submit({
+        kind: 'remote',
+        run: () => this.finishConnect(conn, sessionId, timeoutMs),
+      });
+      this.forwarded.set(forwardKey(sessionId, 0), () => release());
+      const body = Buffer.alloc(4);
+      body.writeInt32BE(timeoutMs, 0);
+      this.leaderLink!.forward({
+        sessionId,
+        cxid: 0,
+        opType: OpCode.createSession,
+        body,
+        authinfo: [],
+      });
+      return;
+    }
+    this.leaderControl?.touchSession(sessionId, timeoutMs);
     this.pipeline.submit({
       kind: 'write',
       prepare: (zxid) => ({
@@ -170,7 +430,6 @@ export class ZkServer {
       }),
       apply: (t) => {
         this.applyTxn(t);
-        this.sessions.create(sessionId, timeoutMs, this.clock.monotonicMs());
         this.finishConnect(conn, sessionId, timeoutMs);
       },
       fail: () => conn.close(),
@@ -178,37 +437,64 @@ export class ZkServer {
   }
 
   private reopenSession(conn: Connection, req: ConnectRequest, timeoutMs: number): void {
+    const passwordOk =
+      req.passwd.length === limits.sessionPasswordBytes &&
+      sessionPassword(req.sessionId).equals(req.passwd);
+    if (this.currentMode === 'learner' && passwordOk) {
+      // Only the leader knows whether a global session is still alive; it also moves the
+      // session's ownership to us.
+      let valid = false;
+      const release = this.pipeline.submit({
+        kind: 'remote',
+        run: () => this.finishReopen(conn, req, timeoutMs, valid),
+      });
+      const waiting = this.revalidations.get(req.sessionId) ?? [];
+      waiting.push((v) => {
+        valid = v;
+        release();
+      });
+      this.revalidations.set(req.sessionId, waiting);
+      this.leaderLink!.revalidate(req.sessionId, timeoutMs);
+      return;
+    }
     // Read behind earlier writes, so a session closed by a txn in flight is seen as closed.
     this.pipeline.submit({
       kind: 'read',
       run: () => {
-        const valid =
-          req.passwd.length === limits.sessionPasswordBytes &&
-          sessionPassword(req.sessionId).equals(req.passwd) &&
-          this.sessions.touch(req.sessionId, this.clock.monotonicMs());
-        if (!valid) {
-          this.log.info(
-            { sessionId: hex(req.sessionId), remote: conn.remoteAddress },
-            'invalid or expired session on reconnect',
-          );
-          conn.send(
-            encodeConnectResponse({
-              protocolVersion: 0,
-              timeOut: 0,
-              sessionId: 0n,
-              passwd: ZERO_PASSWORD,
-              readOnly: conn.readOnlyByte === undefined ? undefined : false,
-            }),
-          );
-          conn.close();
-          return;
-        }
-        // As Apache: the session now answers on this connection; an older connection of the
-        // same session is left open (with its watches) until its client closes it.
-        this.sessions.setTimeout(req.sessionId, timeoutMs, this.clock.monotonicMs());
-        this.finishConnect(conn, req.sessionId, timeoutMs);
+        const valid = passwordOk && this.sessions.touch(req.sessionId, this.clock.monotonicMs());
+        if (valid) this.leaderControl?.touchSession(req.sessionId, timeoutMs);
+        this.finishReopen(conn, req, timeoutMs, valid);
       },
     });
+  }
+
+  private finishReopen(
+    conn: Connection,
+    req: ConnectRequest,
+    timeoutMs: number,
+    valid: boolean,
+  ): void {
+    if (!valid) {
+      this.log.info(
+        { sessionId: hex(req.sessionId), remote: conn.remoteAddress },
+        'invalid or expired session on reconnect',
+      );
+      conn.send(
+        encodeConnectResponse({
+          protocolVersion: 0,
+          timeOut: 0,
+          sessionId: 0n,
+          passwd: ZERO_PASSWORD,
+          readOnly: conn.readOnlyByte === undefined ? undefined : false,
+        }),
+      );
+      conn.close();
+      return;
+    }
+    // As Apache: the session now answers on this connection; an older connection of the
+    // same session is left open (with its watches) until its client closes it.
+    this.sessions.setTimeout(req.sessionId, timeoutMs, this.clock.monotonicMs());
+    this.finishConnect(conn, req.sessionId, timeoutMs);
   }
 
   private finishConnect(conn: Connection, sessionId: bigint, timeoutMs: number): void {
@@ -243,7 +529,7 @@ export class ZkServer {
       this.closeBadFrame(conn, err);
       return;
     }
-    this.sessions.touch(conn.sessionId, receivedMs);
+    this.touchSession(conn, receivedMs);
 
     let request: Request;
     try {
@@ -255,7 +541,9 @@ export class ZkServer {
         return;
       }
       if (err instanceof MultiMarshallingError && header.type === OpCode.multi) {
-        this.submitFailedMulti(conn, header, receivedMs);
+        if (this.currentMode === 'learner')
+          this.submitForwardedWrite(conn, header, payload, receivedMs);
+        else this.submitFailedMulti(conn, header, receivedMs);
         return;
       }
       if (err instanceof MultiMarshallingError) {
@@ -279,10 +567,22 @@ export class ZkServer {
         conn.close();
         return;
       case OpCode.closeSession:
-        this.submitWrite(conn, header, request, receivedMs);
+        if (this.currentMode === 'learner')
+          this.submitForwardedWrite(conn, header, payload, receivedMs);
+        else this.submitWrite(conn, header, request, receivedMs);
         return;
+      case OpCode.sync:
+        if (this.currentMode === 'learner') {
+          this.submitForwardedSync(conn, header, request, payload, receivedMs);
+          return;
+        }
+        break;
       default:
         break;
+    }
+    if (this.currentMode === 'learner' && isWriteRequest(request.type)) {
+      this.submitForwardedWrite(conn, header, payload, receivedMs);
+      return;
     }
     if (isWriteRequest(request.type)) {
       this.submitWrite(conn, header, request, receivedMs);
@@ -415,19 +715,13 @@ export class ZkServer {
           sessionId,
           cxid: header.xid,
           authIds: conn.authIds,
-          config: {
-            extendedTypesEnabled: this.settings.extendedTypesEnabled,
-            reconfigEnabled: this.settings.reconfigEnabled,
-            standalone: true,
-            enforceQuota: this.settings.enforceQuota,
-          },
+          config: this.writeConfig(),
           view: this.pending,
           sessionValid: this.sessions.isActive(sessionId),
         }),
       apply: (t) => {
         const result = this.applyTxn(t);
         if (request.type === OpCode.closeSession) {
-          this.sessions.remove(sessionId);
           this.connectionsBySession.delete(sessionId);
           this.reply(conn, header, receivedMs, ErrorCode.ok, null, t.header.zxid);
           conn.close();
@@ -440,6 +734,55 @@ export class ZkServer {
         this.log.error({ err: error.message }, 'write not committed');
         this.reply(conn, header, receivedMs, ErrorCode.operationTimeout, null);
       },
+    });
+  }
+
+  /** Learner: the request body goes to the leader as the client sent it. */
+  private submitForwardedWrite(
+    conn: Connection,
+    header: RequestHeader,
+    payload: Buffer,
+    receivedMs: number,
+  ): void {
+    this.startRequest(conn);
+    this.forward(conn, header.xid, header.type, payload.subarray(8), (t, result) => {
+      if (header.type === OpCode.closeSession) {
+        this.connectionsBySession.delete(conn.sessionId);
+        this.reply(conn, header, receivedMs, ErrorCode.ok, null, t.header.zxid);
+        conn.close();
+        return;
+      }
+      const { err, response } =
+        t.txn.type === OpCode.error && header.type === OpCode.multi
+          ? { err: t.txn.err, response: null }
+          : writeResponse(header.type, result);
+      this.reply(conn, header, receivedMs, err, response, t.header.zxid);
+    });
+  }
+
+  /** Learner: sync() completes once the leader has sent every commit that preceded it. */
+  private submitForwardedSync(
+    conn: Connection,
+    header: RequestHeader,
+    request: Request,
+    payload: Buffer,
+    receivedMs: number,
+  ): void {
+    this.startRequest(conn);
+    const release = this.pipeline.submit({
+      kind: 'remote',
+      run: () => {
+        if (!this.sessionStillValid(conn, header, receivedMs)) return;
+        this.runRead(conn, header, request, receivedMs);
+      },
+    });
+    this.pendingSyncs.push(release);
+    this.leaderLink!.forward({
+      sessionId: conn.sessionId,
+      cxid: header.xid,
+      opType: OpCode.sync,
+      body: payload.subarray(8),
+      authinfo: conn.authIds,
     });
   }
 
@@ -482,6 +825,14 @@ export class ZkServer {
   applyTxn(t: LoggedTxn): ReturnType<DataTree['apply']> {
     const result = this.tree.apply(t);
     this.pending.applied(t.header.zxid);
+    // Every server knows every global session; a learner learns of them from the leader's txns.
+    if (t.txn.type === OpCode.createSession) {
+      if (!this.sessions.has(t.header.clientId))
+        this.sessions.create(t.header.clientId, t.txn.timeOutMs, this.clock.monotonicMs());
+    } else if (t.txn.type === OpCode.closeSession) {
+      this.sessions.remove(t.header.clientId);
+      this.closesSubmitted.delete(t.header.clientId);
+    }
     this.deliver(result.triggers);
     this.onApplied();
     return result;
@@ -541,6 +892,8 @@ export class ZkServer {
 
   /** Expires sessions whose deadline passed: each becomes a closeSession txn. */
   expireSessions(): void {
+    // In an ensemble only the leader expires sessions, driven by its Zab machine.
+    if (this.currentMode !== 'standalone') return;
     for (const sessionId of this.sessions.expire(this.clock.monotonicMs())) {
       // expire() may hand a closing session back once more, as Apache's tracker does; one close is enough.
       if (this.closesSubmitted.has(sessionId)) continue;
@@ -562,23 +915,14 @@ export class ZkServer {
             sessionId,
             cxid: 0,
             authIds: [],
-            config: {
-              extendedTypesEnabled: this.settings.extendedTypesEnabled,
-              reconfigEnabled: this.settings.reconfigEnabled,
-              standalone: true,
-              enforceQuota: this.settings.enforceQuota,
-            },
+            config: this.writeConfig(),
             view: this.pending,
             sessionValid: true,
           },
         ),
       apply: (t) => {
         this.applyTxn(t);
-        this.sessions.remove(sessionId);
-        this.closesSubmitted.delete(sessionId);
-        const conn = this.connectionsBySession.get(sessionId);
-        this.connectionsBySession.delete(sessionId);
-        conn?.close();
+        this.closeSessionConnection(sessionId);
       },
       fail: (error) => {
         // Not closed: the session gets a fresh deadline, and the next expiry tries again.
@@ -598,6 +942,7 @@ export class ZkServer {
 
   /** Deletes empty containers and expired TTL nodes, as Apache's ContainerManager does. */
   reapContainers(): void {
+    if (this.currentMode !== 'standalone' && this.currentMode !== 'leader') return;
     const now = this.clock.wallMs();
     const paths = [...this.tree.containersToReap(), ...this.tree.expiredTtls(now)];
     for (const path of paths) {
@@ -612,12 +957,7 @@ export class ZkServer {
               sessionId: 0n,
               cxid: 0,
               authIds: [{ scheme: 'super', id: '' }],
-              config: {
-                extendedTypesEnabled: this.settings.extendedTypesEnabled,
-                reconfigEnabled: this.settings.reconfigEnabled,
-                standalone: true,
-                enforceQuota: false,
-              },
+              config: { ...this.writeConfig(), enforceQuota: false },
               view: this.pending,
               sessionValid: true,
               deleteContainer: true,
@@ -633,6 +973,10 @@ export class ZkServer {
   stopServing(): void {
     this.serving = false;
   }
+}
+
+function forwardKey(sessionId: bigint, cxid: number): string {
+  return `${sessionId}:${cxid}`;
 }
 
 export function hex(v: bigint): string {

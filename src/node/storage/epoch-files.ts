@@ -1,4 +1,5 @@
 /** currentEpoch / acceptedEpoch (persistence.md §6): one decimal long, no newline, atomic replace. */
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, fsyncDir, writeFully } from './fs-util.js';
@@ -72,4 +73,26 @@ export async function loadEpochs(dir: string, lastZxid: bigint): Promise<Epochs>
       `${join(dir, ACCEPTED_EPOCH_FILE)}: the accepted epoch ${accepted} is less than the current epoch ${current}`,
     );
   return { currentEpoch: current, acceptedEpoch: accepted };
+}
+
+/**
+ * The same atomic replace, synchronously: the Zab machines send the ACKEPOCH/NEWLEADER ack that
+ * depends on an epoch file in the same step that asks for the write, so it must be durable first.
+ */
+export function writeEpochFileSync(dir: string, name: string, epoch: bigint): void {
+  const tmp = join(dir, `${name}.tmp`);
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, Buffer.from(epoch.toString(), 'ascii'));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, join(dir, name));
+  const dfd = openSync(dir, 'r');
+  try {
+    fsyncSync(dfd);
+  } finally {
+    closeSync(dfd);
+  }
 }

@@ -1,0 +1,515 @@
+/**
+ * One ensemble member's life: look for a leader (FLE on the election port), then lead or
+ * follow/observe (Zab on the quorum port) until that ends, rebuild the tree from disk, and look
+ * again. The request path (ZkServer) is switched between down, leader and learner as roles
+ * change; the pure machines decide everything, this shell only carries out their outputs.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../../shared/clock.js';
+import type { Random } from '../../shared/prng.js';
+import { limits } from '../../shared/limits.js';
+import type { LoggedTxn } from '../proto/types.js';
+import type { Vote } from '../quorum/election/vote.js';
+import type { QuorumVerifier } from '../quorum/quorum-verifier.js';
+import { PeerState } from '../quorum/wire/notification.js';
+import type { QuorumPacket } from '../quorum/wire/quorum-packet.js';
+import { PacketType } from '../quorum/wire/quorum-packet.js';
+import type { ZabTiming } from '../quorum/zab/types.js';
+import {
+  ACCEPTED_EPOCH_FILE,
+  CURRENT_EPOCH_FILE,
+  loadEpochs,
+  writeEpochFileSync,
+} from '../storage/epoch-files.js';
+import { encodeSnapStream, SnapStreamReader } from '../storage/snap-stream.js';
+import type { Storage } from '../storage/storage.js';
+import { truncateLogAfter } from '../storage/truncate-log.js';
+import { DataTree } from '../tree/data-tree.js';
+import { ElectionDriver, type Decision } from './quorum-election-driver.js';
+import { ElectionNet, type PeerAddress } from './quorum-election-net.js';
+import { QuorumLeader } from './quorum-leader.js';
+import { QuorumLearner } from './quorum-learner.js';
+import { connectToLeader, QuorumPortServer, type LearnerLink } from './quorum-port.js';
+import type { ZkServer } from './zk-server.js';
+
+export interface PeerMember {
+  sid: bigint;
+  role: 'participant' | 'observer';
+  quorum: PeerAddress;
+  election: PeerAddress;
+}
+
+export interface QuorumPeerOptions {
+  self: bigint;
+  members: PeerMember[];
+  verifier: QuorumVerifier;
+  /** The committed config as Apache formats it, carried in notifications and NEWLEADER. */
+  configText: string;
+  timing: ZabTiming;
+  zk: ZkServer;
+  /** Opens the storage (again after a role ends: memory is rebuilt from disk). */
+  openStorage(): Promise<Storage>;
+  storage: Storage;
+  clock: Clock;
+  random: Random;
+  log: Logger;
+  /** Bind the quorum and election ports on every address (quorumListenOnAllIPs). */
+  listenOnAllIps: boolean;
+  onRole?: (role: PeerRole) => void;
+}
+
+export type PeerRole = 'looking' | 'leading' | 'following' | 'observing';
+
+function treeSource(tree: DataTree): Parameters<Storage['takeSnapshot']>[0] {
+  return {
+    lastProcessedZxid: () => tree.lastProcessedZxid,
+    exportSnapshot: () => tree.exportSnapshot(),
+    zxidDigest: () => ({ zxid: tree.lastProcessedZxid, digestVersion: 2, digest: tree.digest() }),
+  };
+}
+
+export class QuorumPeer {
+  private storage: Storage;
+  private readonly net: ElectionNet;
+  private readonly driver: ElectionDriver;
+  private epochs = { currentEpoch: 0, acceptedEpoch: 0 };
+  /** Tail of the log, for DIFF when this server leads. */
+  private recentTxns: LoggedTxn[] = [];
+  private roleName: PeerRole = 'looking';
+  private leaderSid: bigint | null = null;
+  private leader: QuorumLeader | null = null;
+  private learner: QuorumLearner | null = null;
+  private port: QuorumPortServer | null = null;
+  private link: LearnerLink | null = null;
+  private generation = 0;
+  private ending = false;
+  private stopped = false;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private lastElectionTimeMs = 0;
+  readonly syncCounts = { diff: 0, snap: 0, trunc: 0 };
+
+  constructor(private readonly o: QuorumPeerOptions) {
+    this.storage = o.storage;
+    const self = o.members.find((m) => m.sid === o.self);
+    if (self === undefined) throw new Error(`server.${o.self} is not in the configuration`);
+    this.net = new ElectionNet({
+      self: o.self,
+      listen: { host: o.listenOnAllIps ? '0.0.0.0' : self.election.host, port: self.election.port },
+      announce: `${self.election.host}:${self.election.port}`,
+      peers: new Map(o.members.filter((m) => m.sid !== o.self).map((m) => [m.sid, m.election])),
+    });
+    this.net.on('warn', (message) => o.log.debug({ message }, 'election connection'));
+    this.driver = new ElectionDriver(
+      this.net,
+      { self: o.self, committed: o.verifier, lastSeen: null, configText: o.configText },
+      () => o.clock.monotonicMs(),
+      o.random,
+    );
+    this.driver.on('decided', (d) => this.decided(d));
+    this.driver.on('warn', (message) => o.log.warn({ message }, 'election'));
+  }
+
+  get role(): PeerRole {
+    return this.roleName;
+  }
+
+  get currentLeader(): bigint | null {
+    return this.leaderSid;
+  }
+
+  get electionTimeMs(): number {
+    return this.lastElectionTimeMs;
+  }
+
+  /** Leader only: learners by kind, from the Zab machine's state. */
+  learnerCounts(): {
+    followers: number;
+    syncedFollowers: number;
+    observers: number;
+    syncedObservers: number;
+  } {
+    const counts = { followers: 0, syncedFollowers: 0, observers: 0, syncedObservers: 0 };
+    const s = this.leader?.current;
+    if (s === null || s === undefined) return counts;
+    for (const l of s.learners.values()) {
+      if (l.sid === null) continue;
+      const synced = l.stage === 'uptodate' && s.tick <= l.deadlineTick;
+      if (l.observer) {
+        counts.observers++;
+        if (synced) counts.syncedObservers++;
+      } else {
+        counts.followers++;
+        if (synced) counts.syncedFollowers++;
+      }
+    }
+    return counts;
+  }
+
+  /** Zab phase as Apache's zabstate names it. */
+  zabPhase(): string {
+    const phase = this.leader?.current?.phase ?? this.learner?.current?.phase;
+    switch (phase) {
+      case 'discovery':
+      case 'connecting':
+        return 'discovery';
+      case 'sync':
+        return 'synchronization';
+      case 'broadcast':
+        return 'broadcast';
+      default:
+        return 'election';
+    }
+  }
+
+  /** After each applied txn: the storage may start a background snapshot. */
+  applied(tree: DataTree): void {
+    this.storage.maybeSnapshot(treeSource(tree));
+  }
+
+  async closeStorage(): Promise<void> {
+    await this.storage.snapshotDone();
+    await this.storage.close();
+  }
+
+  private setRole(role: PeerRole): void {
+    this.roleName = role;
+    this.o.onRole?.(role);
+  }
+
+  async start(tree: DataTree, recentTxns: LoggedTxn[]): Promise<void> {
+    this.recentTxns = recentTxns;
+    await this.loadEpochs(tree);
+    await this.net.start();
+    this.look();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.generation++;
+    this.endRoleShells('server shutting down');
+    this.driver.close();
+    await this.net.stop();
+    await this.port?.stop();
+    await this.settle();
+  }
+
+  private async loadEpochs(tree: DataTree): Promise<void> {
+    const e = await loadEpochs(this.storage.snapDir, tree.lastProcessedZxid);
+    this.epochs = { currentEpoch: Number(e.currentEpoch), acceptedEpoch: Number(e.acceptedEpoch) };
+  }
+
+  private look(): void {
+    if (this.stopped) return;
+    this.setRole('looking');
+    this.leaderSid = null;
+    this.o.zk.enterDown();
+    this.o.log.info(
+      {
+        zxid: `0x${this.o.zk.tree.lastProcessedZxid.toString(16)}`,
+        currentEpoch: this.epochs.currentEpoch,
+      },
+      'LOOKING',
+    );
+    this.driver.look(this.o.zk.tree.lastProcessedZxid, BigInt(this.epochs.currentEpoch));
+  }
+
+  private decided(d: Decision): void {
+    if (this.stopped) return;
+    this.lastElectionTimeMs = d.electionTimeMs;
+    this.leaderSid = d.vote.leader;
+    this.o.log.info(
+      {
+        leader: Number(d.vote.leader),
+        state: PeerState[d.state],
+        electionTimeMs: d.electionTimeMs,
+      },
+      'election decided',
+    );
+    const gen = ++this.generation;
+    if (d.state === PeerState.LEADING) {
+      this.setRole('leading');
+      this.lead(gen).catch((err: unknown) => this.roleEnded(gen, `cannot lead: ${String(err)}`));
+    } else {
+      this.setRole(d.state === PeerState.OBSERVING ? 'observing' : 'following');
+      this.follow(gen, d.vote).catch((err: unknown) =>
+        this.roleEnded(gen, `cannot follow: ${String(err)}`),
+      );
+    }
+  }
+
+  // ---- leading ----
+
+  private async lead(gen: number): Promise<void> {
+    const { zk, log } = this.o;
+    const self = this.o.members.find((m) => m.sid === this.o.self)!;
+    const live = () => gen === this.generation;
+    const leader = new QuorumLeader(
+      {
+        send: (conn, p) => {
+          if (!live()) return;
+          if (p.type === PacketType.DIFF) this.syncCounts.diff++;
+          else if (p.type === PacketType.TRUNC) this.syncCounts.trunc++;
+          else if (p.type === PacketType.SNAP) this.syncCounts.snap++;
+          this.port?.send(conn, p);
+        },
+        sendSnapshot: (conn, zxid, sessions) => {
+          if (!live()) return;
+          // The machine asks right after the commit of zxid; its apply already ran (the
+          // pipeline applies on the commit's promise, before the next socket event).
+          if (zk.tree.lastProcessedZxid !== zxid)
+            throw new Error(
+              `snapshot for SNAP at 0x${zxid.toString(16)} but tree is at 0x${zk.tree.lastProcessedZxid.toString(16)}`,
+            );
+          const data = zk.tree.exportSnapshot();
+          for (const chunk of encodeSnapStream({
+            ...data,
+            sessions: new Map(sessions.map((s) => [s.sessionId, s.timeoutMs])),
+          }))
+            this.port?.sendRaw(conn, chunk);
+        },
+        close: (conn, reason) => {
+          log.info({ conn, reason }, 'closing learner connection');
+          this.port?.close(conn);
+        },
+        persist: (txns) => this.persist(txns),
+        writeEpoch: (which, epoch) => this.writeEpoch(which, epoch),
+        established: (epoch, lastZxid) => {
+          if (!live()) return;
+          log.info({ epoch, zxid: `0x${lastZxid.toString(16)}` }, 'LEADING: quorum established');
+          zk.enterLeader(
+            {
+              commit: (t) => leader.commit(t),
+              touchSession: (id, timeoutMs) => leader.touchSession(id, timeoutMs),
+            },
+            lastZxid,
+          );
+          this.driver.updateEpoch(BigInt(epoch));
+        },
+        learnerRequest: (_conn, request) => live() && zk.learnerRequest(request),
+        expireSession: (sessionId) => live() && zk.expireSession(sessionId),
+        shutdown: (reason) => this.roleEnded(gen, reason),
+      },
+      this.o.clock,
+      this.o.random,
+    );
+    this.leader = leader;
+    const port = new QuorumPortServer({
+      connected: (c) => live() && leader.learnerConnected(c),
+      packet: (c, p) => live() && leader.learnerPacket(c, p),
+      disconnected: (c) => live() && leader.learnerDisconnected(c),
+    });
+    this.port = port;
+    await port.listen(this.o.listenOnAllIps ? '0.0.0.0' : self.quorum.host, self.quorum.port);
+    if (!live()) return;
+    leader.start({
+      self: this.o.self,
+      timing: this.o.timing,
+      committed: this.o.verifier,
+      lastSeen: null,
+      configText: this.o.configText,
+      acceptedEpoch: this.epochs.acceptedEpoch,
+      currentEpoch: this.epochs.currentEpoch,
+      lastZxid: zk.tree.lastProcessedZxid,
+      committedLog: this.recentTxns,
+      sessions: [...zk.tree.sessions].map(([sessionId, timeoutMs]) => ({ sessionId, timeoutMs })),
+    });
+  }
+
+  // ---- following / observing ----
+
+  private async follow(gen: number, vote: Vote): Promise<void> {
+    const { zk, log } = this.o;
+    const live = () => gen === this.generation;
+    const leaderMember = this.o.members.find((m) => m.sid === vote.leader);
+    if (leaderMember === undefined) throw new Error(`leader ${vote.leader} is not a member`);
+    const me = this.o.members.find((m) => m.sid === this.o.self)!;
+    let pendingSnap: QuorumPacket | null = null;
+    let snapReader: SnapStreamReader | null = null;
+    const learner = new QuorumLearner(
+      {
+        send: (p) => live() && this.link?.send(p),
+        persist: (txns) => this.persist(txns),
+        apply: (t) => live() && zk.applyCommitted(t),
+        writeEpoch: (which, epoch) => this.writeEpoch(which, epoch),
+        truncateLog: async (zxid) => {
+          log.info({ zxid: `0x${zxid.toString(16)}` }, 'TRUNC from leader: cutting the txn log');
+          await this.reload(async () => {
+            const r = await truncateLogAfter(
+              { snapDir: this.storage.snapDir, logDir: this.storage.logDir },
+              zxid,
+            );
+            log.info(r, 'txn log truncated');
+          });
+        },
+        takeSnapshot: async () => {
+          await this.storage.takeSnapshot(treeSource(zk.tree));
+        },
+        serving: (epoch) => {
+          if (!live()) return;
+          log.info(
+            { epoch, leader: Number(vote.leader) },
+            `${me.role === 'observer' ? 'OBSERVING' : 'FOLLOWING'}: up to date`,
+          );
+          zk.enterLearner({
+            forward: (w) => learner.forward(w),
+            revalidate: (id, timeoutMs) => learner.revalidate(id, timeoutMs),
+            touchSession: (id, timeoutMs) => learner.touchSession(id, timeoutMs),
+          });
+          this.driver.updateEpoch(BigInt(epoch));
+        },
+        syncDone: () => live() && zk.syncDone(),
+        revalidated: (id, valid) => live() && zk.revalidated(id, valid),
+        activateConfig: (zxid) =>
+          log.warn({ zxid: `0x${zxid.toString(16)}` }, 'reconfig activation is not supported yet'),
+        shutdown: (reason) => this.roleEnded(gen, reason),
+      },
+      this.o.clock,
+      this.o.random,
+    );
+    this.learner = learner;
+    learner.start({
+      self: this.o.self,
+      role: me.role === 'observer' ? 'observer' : 'follower',
+      timing: this.o.timing,
+      configVersion: this.o.verifier.version,
+      acceptedEpoch: this.epochs.acceptedEpoch,
+      currentEpoch: this.epochs.currentEpoch,
+      lastLoggedZxid: zk.tree.lastProcessedZxid,
+    });
+    const link = await connectToLeader({
+      host: leaderMember.quorum.host,
+      port: leaderMember.quorum.port,
+      attempts: Math.max(5, Math.ceil((this.o.timing.initLimit * this.o.timing.tickTimeMs) / 200)),
+      retryDelayMs: 200,
+      onPacket: (p) => {
+        if (!live()) return;
+        if (p.type === PacketType.SNAP) {
+          // The tree that follows is read by readSnapshot; the machine sees SNAP after it.
+          pendingSnap = p;
+          snapReader = new SnapStreamReader(limits.juteMaxBufferBytes * 2);
+          return;
+        }
+        learner.packet(p);
+      },
+      onClose: () => live() && learner.disconnected(),
+      readSnapshot: (buf) => {
+        const reader = snapReader!;
+        const used = reader.push(buf);
+        if (used === null) return null;
+        if (live()) {
+          const tree = DataTree.fromSnapshot(reader.data);
+          tree.lastProcessedZxid = pendingSnap!.zxid;
+          zk.resetTree(tree);
+          this.recentTxns = [];
+          learner.packet(pendingSnap!);
+        }
+        snapReader = null;
+        pendingSnap = null;
+        return used;
+      },
+    });
+    if (!live()) {
+      link.close();
+      return;
+    }
+    this.link = link;
+    learner.connected();
+  }
+
+  // ---- shared ----
+
+  private persist(txns: LoggedTxn[]): Promise<bigint> {
+    const storage = this.storage;
+    const p = Promise.all(txns.map((t) => storage.append(t))).then(() => {
+      for (const t of txns) this.remember(t);
+      return txns.at(-1)!.header.zxid;
+    });
+    this.inflight.add(p);
+    const done = () => this.inflight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  private remember(t: LoggedTxn): void {
+    this.recentTxns.push(t);
+    if (this.recentTxns.length > limits.committedLogCount * 2)
+      this.recentTxns = this.recentTxns.slice(-limits.committedLogCount);
+  }
+
+  private writeEpoch(which: 'acceptedEpoch' | 'currentEpoch', epoch: number): void {
+    writeEpochFileSync(
+      this.storage.snapDir,
+      which === 'acceptedEpoch' ? ACCEPTED_EPOCH_FILE : CURRENT_EPOCH_FILE,
+      BigInt(epoch),
+    );
+    this.epochs[which] = epoch;
+  }
+
+  private async settle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  /** Memory is rebuilt from disk (after `between`, e.g. a truncation), as Apache reloads its database. */
+  private async reload(between?: () => Promise<void>): Promise<void> {
+    await this.settle();
+    await this.storage.snapshotDone();
+    await this.storage.close();
+    if (between) await between();
+    this.storage = await this.o.openStorage();
+    let tree = new DataTree();
+    const recent: LoggedTxn[] = [];
+    await this.storage.recover({
+      loadSnapshot: (s) => {
+        tree = DataTree.fromSnapshot(s);
+      },
+      apply: (t) => {
+        tree.apply(t);
+        recent.push(t);
+        if (recent.length > limits.committedLogCount * 2)
+          recent.splice(0, recent.length - limits.committedLogCount);
+      },
+    });
+    this.recentTxns = recent.slice(-limits.committedLogCount);
+    this.o.zk.resetTree(tree);
+    await this.loadEpochs(tree);
+  }
+
+  private endRoleShells(reason: string): void {
+    this.leader?.stop(reason);
+    this.leader = null;
+    this.learner?.stop();
+    this.learner = null;
+    this.link?.close();
+    this.link = null;
+  }
+
+  private roleEnded(gen: number, reason: string): void {
+    if (gen !== this.generation || this.ending || this.stopped) return;
+    this.ending = true;
+    this.generation++;
+    this.o.log.warn(
+      { reason, role: this.roleName },
+      'role ended; rebuilding from disk and looking again',
+    );
+    this.o.zk.enterDown();
+    this.setRole('looking');
+    this.leaderSid = null;
+    this.endRoleShells(reason);
+    this.driver.stopServing();
+    const port = this.port;
+    this.port = null;
+    (async () => {
+      await port?.stop();
+      await this.reload();
+    })()
+      .catch((err: unknown) => {
+        this.o.log.fatal({ err: String(err) }, 'cannot rebuild from disk after leaving a role');
+        process.exitCode = 1;
+        this.stopped = true;
+      })
+      .finally(() => {
+        this.ending = false;
+        this.look();
+      });
+  }
+}
