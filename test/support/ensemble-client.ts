@@ -106,7 +106,10 @@ export interface DumpedNode {
   >;
 }
 
-/** Every node under root (inclusive) with its data and the stat fields replicas must agree on. */
+/**
+ * Every node under root (inclusive) with its data and the stat fields replicas must agree on.
+ * /zookeeper is left out: each server writes /zookeeper/config itself (its own mtime).
+ */
 export async function dumpTree(c: ZkClient, root: string): Promise<Map<string, DumpedNode>> {
   ok(await c.sync(root), `sync ${root}`);
   const out = new Map<string, DumpedNode>();
@@ -132,7 +135,10 @@ export async function dumpTree(c: ZkClient, root: string): Promise<Map<string, D
     });
     const k = ok(await c.getChildren(path), `getChildren ${path}`);
     const kids = k.response?.kind === 'getChildren' ? [...k.response.children].sort() : [];
-    for (const kid of kids) await walk(path === '/' ? `/${kid}` : `${path}/${kid}`);
+    for (const kid of kids) {
+      const child = path === '/' ? `/${kid}` : `${path}/${kid}`;
+      if (child !== '/zookeeper') await walk(child);
+    }
   };
   await walk(root);
   return out;
