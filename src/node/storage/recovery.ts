@@ -9,8 +9,8 @@ import type { LoggedTxn } from '../proto/types.js';
 import { StorageCorruptionError } from './errors.js';
 import { logsAfter } from './file-names.js';
 import type { StorageLogger } from './logger.js';
-import type { DecodedSnapshot } from './snapshot-format.js';
-import { findValidSnapshots, readSnapshotFile } from './snapshot-file.js';
+import type { LoadableSnapshot } from './snapshot-format.js';
+import { findValidSnapshots, readSnapshotFileForLoad } from './snapshot-file.js';
 import { listLogs, MAX_ENTRY_PAYLOAD_BYTES, scanLogFile, truncateLogFile } from './txn-log-file.js';
 import { TXNLOG_HEADER_BYTES } from './txn-log-format.js';
 
@@ -18,8 +18,11 @@ import { TXNLOG_HEADER_BYTES } from './txn-log-format.js';
 export const MAX_SNAPSHOT_CANDIDATES = 100;
 
 export interface RecoveryTarget {
-  /** Replace the tree with this snapshot (DataTree.fromSnapshot). Not called when there is none. */
-  loadSnapshot(s: DecodedSnapshot, zxid: bigint): void;
+  /**
+   * Replace the tree with this snapshot (DataTree.fromSnapshot, which reads `s.raw`). Not
+   * called when there is none. Throwing makes recovery try an older snapshot.
+   */
+  loadSnapshot(s: LoadableSnapshot, zxid: bigint): void;
   /** Apply one logged txn (tree.apply). */
   apply(t: LoggedTxn): void;
 }
@@ -60,7 +63,7 @@ export async function recover(
   for (const c of candidates) {
     const path = join(opts.snapDir, c.name);
     try {
-      const s = await readSnapshotFile(path);
+      const s = await readSnapshotFileForLoad(path);
       target.loadSnapshot(s, c.zxid);
       snapshotZxid = c.zxid;
       snapshotFile = path;

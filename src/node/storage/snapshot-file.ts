@@ -9,9 +9,11 @@ import { errnoCode, fsyncDir, writeFully } from './fs-util.js';
 import { snapshotFileName, SNAPSHOT_PREFIX, zxidFromName, type NamedFile } from './file-names.js';
 import {
   decodeSnapshot,
+  decodeSnapshotForLoad,
   encodeSnapshotChunks,
   hasValidTail,
   type DecodedSnapshot,
+  type LoadableSnapshot,
 } from './snapshot-format.js';
 import type { SnapshotData, SnapshotTail } from './snapshot-types.js';
 
@@ -75,14 +77,26 @@ export async function writeSnapshotFile(
   return path;
 }
 
-/** Reads a snapshot file (plain or .gz by suffix); throws on a bad tail, magic or seal. */
-export async function readSnapshotFile(path: string): Promise<DecodedSnapshot> {
+async function readImage(path: string): Promise<Buffer> {
   let buf = await readFile(path);
   if (path.endsWith('.gz')) buf = gunzipSync(buf);
   else if (path.endsWith('.snappy')) throw new Error(`${path}: snappy snapshots are not supported`);
   if (!hasValidTail(buf))
     throw new Error(`${path}: incomplete snapshot (does not end with the "/" seal marker)`);
-  return decodeSnapshot(buf);
+  return buf;
+}
+
+/** Reads a snapshot file (plain or .gz by suffix); throws on a bad tail, magic or seal. */
+export async function readSnapshotFile(path: string): Promise<DecodedSnapshot> {
+  return decodeSnapshot(await readImage(path));
+}
+
+/**
+ * Reads a snapshot file for loading into a tree: checked like readSnapshotFile, with the node
+ * records left encoded for DataTree.fromSnapshot (no object per node).
+ */
+export async function readSnapshotFileForLoad(path: string): Promise<LoadableSnapshot> {
+  return decodeSnapshotForLoad(await readImage(path));
 }
 
 /** Cheap pre-check (FileSnap.isValidSnapshot): size and the last 5 bytes, or the gzip magic. */

@@ -6,6 +6,7 @@
 import { JuteReader, JuteWriter } from '../proto/jute.js';
 import type { ACL, StatPersisted } from '../proto/types.js';
 import { Adler32, adler32Update } from './adler32.js';
+import type { RawSnapshotNodes } from '../tree/snapshot-data.js';
 import type { SnapshotData, SnapshotNode, SnapshotTail, ZxidDigest } from './snapshot-types.js';
 
 export const SNAP_MAGIC = 0x5a4b534e; // "ZKSN"
@@ -135,10 +136,10 @@ export function hasValidTail(buf: Uint8Array): boolean {
   return SNAP_TAIL.every((b, i) => t[i] === b);
 }
 
-/** Decodes an uncompressed snapshot image; throws SnapshotFormatError on anything wrong. */
-export function decodeSnapshot(buf: Buffer, maxLengthBytes = 0xfffff * 2): DecodedSnapshot {
-  const r = new JuteReader(buf, 0, maxLengthBytes);
-  const at = <T>(what: string, f: () => T): T => {
+type At = <T>(what: string, f: () => T) => T;
+
+function guarded(r: JuteReader): At {
+  return <T>(what: string, f: () => T): T => {
     const off = r.offset;
     try {
       return f();
@@ -150,6 +151,13 @@ export function decodeSnapshot(buf: Buffer, maxLengthBytes = 0xfffff * 2): Decod
       );
     }
   };
+}
+
+/** File header, sessions and ACL cache. */
+function readHead(
+  r: JuteReader,
+  at: At,
+): { sessions: Map<bigint, number>; acls: Map<bigint, ACL[]> } {
   const magic = at('header', () => r.int());
   if (magic !== SNAP_MAGIC)
     throw new SnapshotFormatError(
@@ -171,6 +179,57 @@ export function decodeSnapshot(buf: Buffer, maxLengthBytes = 0xfffff * 2): Decod
     throw new SnapshotFormatError(r.offset - 4, `impossible ACL cache count ${aclCount}`);
   for (let i = 0; i < aclCount; i++)
     at('ACL cache entry', () => acls.set(r.long(), r.vector(readAcl) ?? []));
+  return { sessions, acls };
+}
+
+/** The seals and the sections between them, up to the end of the image. */
+function readTail(
+  r: JuteReader,
+  buf: Buffer,
+  at: At,
+): Pick<DecodedSnapshot, 'zxidDigest' | 'lastProcessedZxid' | 'seals'> {
+  let seals = 0;
+  let summed = 0;
+  let sum = 1;
+  const checkSeal = (): void => {
+    const off = r.offset;
+    sum = adler32Update(sum, buf, summed, off);
+    summed = off;
+    const expected = BigInt(sum);
+    const stored = at('seal', () => r.long());
+    if (stored !== expected)
+      throw new SnapshotFormatError(
+        off,
+        `CRC corruption: seal ${stored} does not match Adler32 ${expected} of the preceding bytes`,
+      );
+    const slash = at('seal', () => r.string());
+    if (slash !== '/') throw new SnapshotFormatError(off + 8, 'seal not followed by "/"');
+    seals++;
+  };
+  checkSeal();
+  let zxidDigest: ZxidDigest | null = null;
+  let lastProcessedZxid: bigint | null = null;
+  if (!r.atEnd()) {
+    zxidDigest = at('ZxidDigest', () => ({
+      zxid: r.long(),
+      digestVersion: r.int(),
+      digest: r.long(),
+    }));
+    checkSeal();
+    if (!r.atEnd()) {
+      lastProcessedZxid = at('lastProcessedZxid', () => r.long());
+      checkSeal();
+    }
+  }
+  if (!r.atEnd()) throw new SnapshotFormatError(r.offset, 'unexpected bytes after the last seal');
+  return { zxidDigest, lastProcessedZxid, seals };
+}
+
+/** Decodes an uncompressed snapshot image; throws SnapshotFormatError on anything wrong. */
+export function decodeSnapshot(buf: Buffer, maxLengthBytes = 0xfffff * 2): DecodedSnapshot {
+  const r = new JuteReader(buf, 0, maxLengthBytes);
+  const at = guarded(r);
+  const { sessions, acls } = readHead(r, at);
   const nodes: SnapshotNode[] = [];
   // Parents are checked against the ancestor stack of a depth-first walk (Apache's order);
   // any other order falls back to a set of every path seen.
@@ -212,39 +271,63 @@ export function decodeSnapshot(buf: Buffer, maxLengthBytes = 0xfffff * 2): Decod
       `node ${path ?? ''}: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
-  let seals = 0;
-  let summed = 0;
-  let sum = 1;
-  const checkSeal = (): void => {
-    const off = r.offset;
-    sum = adler32Update(sum, buf, summed, off);
-    summed = off;
-    const expected = BigInt(sum);
-    const stored = at('seal', () => r.long());
-    if (stored !== expected)
-      throw new SnapshotFormatError(
-        off,
-        `CRC corruption: seal ${stored} does not match Adler32 ${expected} of the preceding bytes`,
-      );
-    const slash = at('seal', () => r.string());
-    if (slash !== '/') throw new SnapshotFormatError(off + 8, 'seal not followed by "/"');
-    seals++;
+  return { sessions, acls, nodes, ...readTail(r, buf, at) };
+}
+
+/** A decoded snapshot whose nodes are still encoded in `raw` (see decodeSnapshotForLoad). */
+export type LoadableSnapshot = DecodedSnapshot & { raw: RawSnapshotNodes };
+
+/** Bytes of a node record after its path and data: long ACL index + StatPersisted. */
+const NODE_FIXED_BYTES = 8 + 60;
+
+/**
+ * Checks a whole snapshot image (record bounds, lengths, seals) without building the nodes:
+ * a tree loads them from `raw` (DataTree.fromSnapshot), which also checks that every parent
+ * comes first. `nodes` decodes them in full when first read (tools, tests).
+ */
+export function decodeSnapshotForLoad(buf: Buffer, maxLengthBytes = 0xfffff * 2): LoadableSnapshot {
+  const r0 = new JuteReader(buf, 0, maxLengthBytes);
+  const { sessions, acls } = readHead(r0, guarded(r0));
+  const start = r0.offset;
+  let off = start;
+  let count = 0;
+  const need = (n: number, what: string): void => {
+    if (off + n > buf.length) throw new SnapshotFormatError(off, `node record: truncated ${what}`);
   };
-  checkSeal();
-  let zxidDigest: ZxidDigest | null = null;
-  let lastProcessedZxid: bigint | null = null;
-  if (!r.atEnd()) {
-    zxidDigest = at('ZxidDigest', () => ({
-      zxid: r.long(),
-      digestVersion: r.int(),
-      digest: r.long(),
-    }));
-    checkSeal();
-    if (!r.atEnd()) {
-      lastProcessedZxid = at('lastProcessedZxid', () => r.long());
-      checkSeal();
-    }
+  for (;;) {
+    const recordAt = off;
+    need(4, 'path length');
+    const pathLen = buf.readInt32BE(off);
+    if (pathLen === 1 && off + 5 <= buf.length && buf[off + 4] === 0x2f) break;
+    if (pathLen < 0)
+      throw new SnapshotFormatError(
+        recordAt,
+        pathLen === -1 ? 'null node path' : `node path: Unreasonable length ${pathLen}`,
+      );
+    if (pathLen > maxLengthBytes)
+      throw new SnapshotFormatError(recordAt, `node path: Unreasonable length ${pathLen}`);
+    off += 4;
+    need(pathLen + 4, 'path');
+    off += pathLen;
+    const dataLen = buf.readInt32BE(off);
+    if (dataLen < -1 || dataLen > maxLengthBytes)
+      throw new SnapshotFormatError(recordAt, `node data: Unreasonable length ${dataLen}`);
+    off += 4;
+    need(Math.max(0, dataLen) + NODE_FIXED_BYTES, 'data and stat');
+    off += Math.max(0, dataLen) + NODE_FIXED_BYTES;
+    count++;
   }
-  if (!r.atEnd()) throw new SnapshotFormatError(r.offset, 'unexpected bytes after the last seal');
-  return { sessions, acls, nodes, zxidDigest, lastProcessedZxid, seals };
+  const end = off;
+  const r = new JuteReader(buf, end + 5, maxLengthBytes);
+  const tail = readTail(r, buf, guarded(r));
+  let nodes: SnapshotNode[] | undefined;
+  return {
+    sessions,
+    acls,
+    get nodes(): SnapshotNode[] {
+      return (nodes ??= decodeSnapshot(buf, maxLengthBytes).nodes);
+    },
+    raw: { buf, start, end, count },
+    ...tail,
+  };
 }

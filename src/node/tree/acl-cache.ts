@@ -42,10 +42,10 @@ export class AclCache {
     return index === OPEN_ACL_INDEX || this.byIndex.has(index);
   }
 
-  addUsage(index: bigint): void {
+  addUsage(index: bigint, uses = 1): void {
     if (index === OPEN_ACL_INDEX) return;
     const e = this.byIndex.get(index);
-    if (e) e.refs++;
+    if (e) e.refs += uses;
   }
 
   removeUsage(index: bigint): void {

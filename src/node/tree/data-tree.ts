@@ -1,7 +1,8 @@
 /**
  * The in-memory znode tree (Apache DataTree + the session map of ZKDatabase): applies logged
  * txns with replay semantics (persistence.md §4) and keeps the digest, ACL cache, ephemeral,
- * container and TTL indexes current.
+ * container and TTL indexes current. Nodes live in a column store (node-table.ts) with their
+ * data in a slab (data-slab.ts); getNode() hands out a view of one row.
  */
 import { ErrorCode } from '../proto/errors.js';
 import { EventType, OpCode } from '../proto/opcodes.js';
@@ -9,22 +10,31 @@ import type { MultiResult } from '../proto/requests.js';
 import type { ACL, LoggedTxn, Stat, StatPersisted, Txn, TxnHeader } from '../proto/types.js';
 import { READ_ACL_UNSAFE } from './acl.js';
 import { AclCache, OPEN_ACL_INDEX } from './acl-cache.js';
+import { DataSlab } from './data-slab.js';
 import { nodeDigest } from './digest.js';
 import { CONTAINER_OWNER, ephemeralKind, ttlOf, ttlOwner } from './ephemeral.js';
+import { NodeDigester } from './node-digest.js';
+import { DIGEST_OK, HI, LO, NONE, NodeTable } from './node-table.js';
 import { childPath, nameOf, parentOf } from './path.js';
 import { LIMIT_NODE, QUOTA_ROOT, STAT_NODE, formatStats, parseStats, statPath } from './quota.js';
-import type { SnapshotData, SnapshotNode } from './snapshot-data.js';
-import { clientStat, copyStatPersisted, createStat, emptyStatPersisted } from './stat.js';
+import type { RawSnapshotNodes, SnapshotData, SnapshotNode } from './snapshot-data.js';
+import { clientStat } from './stat.js';
 import type { WatchTrigger } from './watch-trigger.js';
 
+/** The child names of one node: a live view, valid until the tree next changes. */
+export interface ChildNames extends Iterable<string> {
+  readonly size: number;
+  has(name: string): boolean;
+}
+
+/** One node as callers see it: a view of its row, valid until the tree next changes. */
 export interface ZNode {
-  data: Buffer | null;
-  acl: ACL[];
-  aclIndex: bigint;
-  stat: StatPersisted;
-  children: Set<string>;
-  /** This node's current digest contribution (unsigned 32-bit). */
-  digest: number;
+  readonly data: Buffer | null;
+  readonly acl: ACL[];
+  readonly aclIndex: bigint;
+  /** A fresh copy of the persisted stat. */
+  readonly stat: StatPersisted;
+  readonly children: ChildNames;
 }
 
 /** What applying one txn produced: enough for the reply and the watch events. */
@@ -45,118 +55,261 @@ export interface ApplyResult {
 }
 
 const CONFIG_NODE = '/zookeeper/config';
+const QUOTA_PREFIX = `${QUOTA_ROOT}/`;
+const LIMIT_SUFFIX = `/${LIMIT_NODE}`;
+/** Digests summed as doubles stay exact below 2^53: flush to the bigint sum well before. */
+const DIGEST_FLUSH_EVERY = 1 << 20;
+const BARE: unique symbol = Symbol('bare tree');
 
-function clone(data: Buffer | null): Buffer | null {
-  return data === null ? null : Buffer.from(data);
+class NodeRef implements ZNode {
+  constructor(
+    private readonly tree: DataTree,
+    readonly id: number,
+  ) {}
+  get data(): Buffer | null {
+    return this.tree.dataAt(this.id);
+  }
+  get acl(): ACL[] {
+    return this.tree.aclAt(this.id);
+  }
+  get aclIndex(): bigint {
+    return this.tree.aclIndexAt(this.id);
+  }
+  get stat(): StatPersisted {
+    return this.tree.statAt(this.id);
+  }
+  get children(): ChildNames {
+    return new ChildList(this.tree, this.id);
+  }
+}
+
+class ChildList implements ChildNames {
+  constructor(
+    private readonly tree: DataTree,
+    private readonly id: number,
+  ) {}
+  get size(): number {
+    return this.tree.table.childCount(this.id);
+  }
+  has(name: string): boolean {
+    return this.tree.hasChild(this.id, name);
+  }
+  [Symbol.iterator](): Iterator<string> {
+    return this.tree.childNamesAt(this.id)[Symbol.iterator]();
+  }
 }
 
 export class DataTree {
-  private readonly nodes = new Map<string, ZNode>();
+  /** @internal The node rows (read by the views above). */
+  table: NodeTable;
+  private slab = new DataSlab();
   private aclCache = new AclCache();
+  private readonly digester = new NodeDigester();
   private readonly ephemerals = new Map<bigint, Set<string>>();
   private readonly containers = new Set<string>();
   private readonly ttls = new Set<string>();
   private readonly quotaPaths = new Set<string>();
+  /** Sum of the digests of nodes whose digest is computed (flag DIGEST_OK). */
   private digestSum = 0n;
+  /** Nodes whose digest is not computed yet (loaded from a snapshot; computed on demand). */
+  private pendingDigests = 0;
   private dataSize = 0;
   /** Sessions known to the database (id → negotiated timeout ms), as ZKDatabase keeps them. */
   readonly sessions = new Map<bigint, number>();
   lastProcessedZxid = 0n;
 
-  constructor() {
-    this.insert('/', this.makeNode(null, OPEN_ACL_INDEX, emptyStatPersisted(), Buffer.alloc(0)));
-    this.insert(
-      '/zookeeper',
-      this.makeNode(null, OPEN_ACL_INDEX, emptyStatPersisted(), Buffer.alloc(0)),
-    );
-    this.nodes.get('/')!.children.add('zookeeper');
-    this.insert(
-      QUOTA_ROOT,
-      this.makeNode(null, OPEN_ACL_INDEX, emptyStatPersisted(), Buffer.alloc(0)),
-    );
-    this.nodes.get('/zookeeper')!.children.add('quota');
-    this.insert(
-      CONFIG_NODE,
-      this.makeNode(null, OPEN_ACL_INDEX, emptyStatPersisted(), Buffer.alloc(0)),
-    );
-    this.nodes.get('/zookeeper')!.children.add('config');
+  constructor(bare?: typeof BARE, expectedNodes = 16) {
+    this.table = new NodeTable(expectedNodes);
+    if (bare === BARE) return;
+    const root = this.addNode('/', NONE);
+    const zk = this.addNode('/zookeeper', root);
+    this.addNode(QUOTA_ROOT, zk);
+    const config = this.addNode(CONFIG_NODE, zk);
+    for (const id of [root, zk, this.table.find(QUOTA_ROOT), config]) {
+      this.table.aclIndex[id] = this.aclSlot(OPEN_ACL_INDEX);
+      this.setDataAt(id, Buffer.alloc(0));
+      this.addDigest(id);
+    }
     // addConfigNode: setACL(READ_ACL_UNSAFE, -1) → ACL index 1 and aversion -1.
-    const config = this.nodes.get(CONFIG_NODE)!;
-    this.mutate(CONFIG_NODE, config, () => {
-      config.aclIndex = this.aclCache.convert(READ_ACL_UNSAFE);
-      config.acl = this.aclCache.get(config.aclIndex);
-      config.stat.aversion = -1;
+    this.mutate(config, () => {
+      this.table.aclIndex[config] = this.aclSlot(this.aclCache.convert(READ_ACL_UNSAFE));
+      this.table.versions[config * 3 + 2] = -1;
     });
   }
 
-  private makeNode(
-    acl: ACL[] | null,
-    aclIndex: bigint,
-    stat: StatPersisted,
-    data: Buffer | null,
-  ): ZNode {
+  // ---- row access (views and internals) ----
+
+  /** @internal */
+  dataAt(id: number): Buffer | null {
+    const len = this.table.dataLen[id]!;
+    return len < 0 ? null : this.slab.view(this.table.dataAddr[id]!, len);
+  }
+
+  /** @internal */
+  aclAt(id: number): ACL[] {
+    return this.aclCache.get(BigInt(this.table.aclIndex[id]!));
+  }
+
+  /** @internal */
+  aclIndexAt(id: number): bigint {
+    return BigInt(this.table.aclIndex[id]!);
+  }
+
+  /** @internal */
+  statAt(id: number): StatPersisted {
+    const t = this.table;
     return {
-      data,
-      acl: acl ?? this.aclCache.get(aclIndex),
-      aclIndex,
-      stat,
-      children: new Set(),
-      digest: 0,
+      czxid: t.zxids[id * 3]!,
+      mzxid: t.zxids[id * 3 + 1]!,
+      ctime: t.times[id * 2]!,
+      mtime: t.times[id * 2 + 1]!,
+      version: t.versions[id * 3]!,
+      cversion: t.versions[id * 3 + 1]!,
+      aversion: t.versions[id * 3 + 2]!,
+      ephemeralOwner: t.owners.get(id) ?? 0n,
+      pzxid: t.zxids[id * 3 + 2]!,
     };
   }
 
-  private insert(path: string, node: ZNode): void {
-    node.digest = nodeDigest(path, node.data, node.stat);
-    this.digestSum += BigInt(node.digest);
-    this.nodes.set(path, node);
-    this.dataSize += path.length + (node.data?.length ?? 0);
+  /** @internal */
+  childNamesAt(id: number): string[] {
+    const t = this.table;
+    const out: string[] = [];
+    for (let c = t.firstChild(id); c !== NONE; c = t.nextSibling(c)) out.push(nameOf(t.paths[c]!));
+    return out;
   }
 
-  private remove(path: string, node: ZNode): void {
-    this.digestSum -= BigInt(node.digest);
-    this.nodes.delete(path);
-    this.dataSize -= path.length + (node.data?.length ?? 0);
+  /** @internal */
+  hasChild(id: number, name: string): boolean {
+    return this.table.find(childPath(this.table.paths[id]!, name)) !== NONE;
+  }
+
+  private idOf(path: string): number {
+    return this.table.find(path === '' ? '/' : path);
+  }
+
+  private ownerAt(id: number): bigint {
+    return this.table.owners.get(id) ?? 0n;
+  }
+
+  private dataLengthAt(id: number): number {
+    return Math.max(0, this.table.dataLen[id]!);
+  }
+
+  private setDataAt(id: number, data: Uint8Array | null): void {
+    const t = this.table;
+    const old = t.dataLen[id]!;
+    if (old > 0) this.slab.release(t.dataAddr[id]!, old);
+    if (data === null) {
+      t.dataLen[id] = -1;
+      t.dataAddr[id] = 0;
+    } else {
+      t.dataAddr[id] = this.slab.store(data);
+      t.dataLen[id] = data.length;
+    }
+    if (this.slab.wasteful()) this.compactData();
+  }
+
+  /** Copies every live value into a fresh slab; views already handed out keep the old one. */
+  private compactData(): void {
+    const old = this.slab;
+    const fresh = new DataSlab();
+    const t = this.table;
+    for (let id = 0; id < t.idLimit(); id++) {
+      if (t.paths[id] === undefined || t.dataLen[id]! <= 0) continue;
+      t.dataAddr[id] = fresh.store(old.view(t.dataAddr[id]!, t.dataLen[id]!));
+    }
+    this.slab = fresh;
+  }
+
+  private aclSlot(index: bigint): number {
+    const n = Number(index);
+    if (!Number.isInteger(n) || n < -0x80000000 || n > 0x7fffffff)
+      throw new Error(`ACL index ${index} is outside the 32-bit range this tree stores`);
+    return n;
+  }
+
+  /** A new row linked under parent (NONE for the root); fields zero, data null. */
+  private addNode(path: string, parent: number): number {
+    const id = this.table.add(path);
+    if (parent !== NONE) this.table.appendChild(parent, id);
+    this.pendingDigests++;
+    this.dataSize += path.length;
+    return id;
+  }
+
+  private dropDigest(id: number): void {
+    const t = this.table;
+    if ((t.flags[id]! & DIGEST_OK) === 0) return;
+    this.digestSum -= BigInt(t.digest[id]!);
+    t.flags[id] = t.flags[id]! & ~DIGEST_OK;
+    this.pendingDigests++;
+  }
+
+  private addDigest(id: number): void {
+    const t = this.table;
+    const d = this.digester.digest(t, this.slab, id);
+    t.digest[id] = d;
+    t.flags[id] = t.flags[id]! | DIGEST_OK;
+    this.digestSum += BigInt(d);
+    this.pendingDigests--;
   }
 
   /** Every change to a node's data or stat goes through here so the digest stays exact. */
-  private mutate(path: string, node: ZNode, change: () => void): void {
-    this.digestSum -= BigInt(node.digest);
-    this.dataSize -= node.data?.length ?? 0;
+  private mutate(id: number, change: () => void): void {
+    this.dropDigest(id);
+    this.dataSize -= this.dataLengthAt(id);
     change();
-    node.digest = nodeDigest(path, node.data, node.stat);
-    this.digestSum += BigInt(node.digest);
-    this.dataSize += node.data?.length ?? 0;
+    this.dataSize += this.dataLengthAt(id);
+    this.addDigest(id);
+  }
+
+  private removeNode(id: number, parent: number): void {
+    const t = this.table;
+    this.dropDigest(id);
+    this.pendingDigests--;
+    this.dataSize -= t.paths[id]!.length + this.dataLengthAt(id);
+    if (t.dataLen[id]! > 0) this.slab.release(t.dataAddr[id]!, t.dataLen[id]!);
+    t.dataLen[id] = -1;
+    t.removeChild(parent, id);
+    t.delete(id);
   }
 
   // ---- reads ----
 
   /** The node at `path`; "" is the root's alias, as in Apache. */
   getNode(path: string): ZNode | undefined {
-    return this.nodes.get(path === '' ? '/' : path);
+    const id = this.idOf(path);
+    return id === NONE ? undefined : new NodeRef(this, id);
   }
 
   has(path: string): boolean {
-    return this.getNode(path) !== undefined;
+    return this.idOf(path) !== NONE;
   }
 
   statOf(path: string): Stat | undefined {
-    const n = this.getNode(path);
-    return n && this.clientStatOf(n);
+    const id = this.idOf(path);
+    return id === NONE ? undefined : this.clientStatAt(id);
   }
 
   clientStatOf(n: ZNode): Stat {
+    if (n instanceof NodeRef) return this.clientStatAt(n.id);
     return clientStat(n.stat, n.data?.length ?? 0, n.children.size);
+  }
+
+  private clientStatAt(id: number): Stat {
+    return clientStat(this.statAt(id), this.dataLengthAt(id), this.table.childCount(id));
   }
 
   /** Child names, in insertion order (Apache's order is a HashSet's, i.e. unspecified). */
   children(path: string): string[] | undefined {
-    const n = this.getNode(path);
-    return n && [...n.children];
+    const id = this.idOf(path);
+    return id === NONE ? undefined : this.childNamesAt(id);
   }
 
   /** Nodes as Apache counts them: the root is in its map twice ("" and "/"). */
   nodeCount(): number {
-    return this.nodes.size + 1;
+    return this.table.count() + 1;
   }
 
   /** Sum of path lengths and data lengths over Apache's node map (root counted as "" and "/"). */
@@ -180,24 +333,58 @@ export class DataTree {
 
   /** Every descendant of `path` ("/" counts everything but the root). */
   getAllChildrenNumber(path: string): number {
-    if (path === '/') return this.nodes.size - 1;
+    if (path === '/') return this.table.count() - 1;
     // Apache scans its keys for "" + "/": that matches the root's "/" alias and every other node.
-    if (path === '') return this.nodes.size;
-    const prefix = `${path}/`;
+    if (path === '') return this.table.count();
+    const id = this.table.find(path);
+    if (id === NONE) return 0;
+    const t = this.table;
     let n = 0;
-    for (const p of this.nodes.keys()) if (p.startsWith(prefix)) n++;
+    const stack = [id];
+    while (stack.length > 0) {
+      for (let c = t.firstChild(stack.pop()!); c !== NONE; c = t.nextSibling(c)) {
+        n++;
+        stack.push(c);
+      }
+    }
     return n;
   }
 
   /** Wrapping signed 64-bit sum of node digests (persistence.md §2.4). */
   digest(): bigint {
+    if (this.pendingDigests > 0) this.computePendingDigests();
     return BigInt.asIntN(64, this.digestSum);
   }
 
-  /** Recomputes the digest from scratch (tests, and a check after loading a snapshot). */
+  /** Computes the digests a snapshot load left for later. */
+  private computePendingDigests(): void {
+    const t = this.table;
+    let partial = 0;
+    let inPartial = 0;
+    for (let id = 0; id < t.idLimit(); id++) {
+      if (t.paths[id] === undefined || (t.flags[id]! & DIGEST_OK) !== 0) continue;
+      const d = this.digester.digest(t, this.slab, id);
+      t.digest[id] = d;
+      t.flags[id] = t.flags[id]! | DIGEST_OK;
+      partial += d;
+      if (++inPartial === DIGEST_FLUSH_EVERY) {
+        this.digestSum += BigInt(partial);
+        partial = 0;
+        inPartial = 0;
+      }
+    }
+    this.digestSum += BigInt(partial);
+    this.pendingDigests = 0;
+  }
+
+  /** Recomputes the digest from scratch with the reference digest (tests, checks). */
   recomputeDigest(): bigint {
+    const t = this.table;
     let sum = 0n;
-    for (const [p, n] of this.nodes) sum += BigInt(nodeDigest(p, n.data, n.stat));
+    for (let id = 0; id < t.idLimit(); id++) {
+      const p = t.paths[id];
+      if (p !== undefined) sum += BigInt(nodeDigest(p, this.dataAt(id), this.statAt(id)));
+    }
     return BigInt.asIntN(64, sum);
   }
 
@@ -214,8 +401,9 @@ export class DataTree {
   containersToReap(): string[] {
     const out: string[] = [];
     for (const p of this.containers) {
-      const n = this.nodes.get(p);
-      if (n && n.children.size === 0 && n.stat.cversion > 0) out.push(p);
+      const id = this.table.find(p);
+      if (id !== NONE && this.table.childCount(id) === 0 && this.table.versions[id * 3 + 1]! > 0)
+        out.push(p);
     }
     return out;
   }
@@ -224,10 +412,12 @@ export class DataTree {
   expiredTtls(nowMs: number): string[] {
     const out: string[] = [];
     for (const p of this.ttls) {
-      const n = this.nodes.get(p);
-      if (!n || n.children.size > 0 || ephemeralKind(n.stat.ephemeralOwner) !== 'ttl') continue;
-      const ttl = ttlOf(n.stat.ephemeralOwner);
-      if (ttl !== 0 && nowMs - n.stat.mtime > ttl) out.push(p);
+      const id = this.table.find(p);
+      if (id === NONE || this.table.childCount(id) > 0) continue;
+      const owner = this.ownerAt(id);
+      if (ephemeralKind(owner) !== 'ttl') continue;
+      const ttl = ttlOf(owner);
+      if (ttl !== 0 && nowMs - this.table.times[id * 2 + 1]! > ttl) out.push(p);
     }
     return out;
   }
@@ -287,8 +477,8 @@ export class DataTree {
         if (err === ErrorCode.nodeExists) {
           // Fuzzy-snapshot overlap (FileTxnSnapLog.processTransaction): keep the node, take the
           // txn's ACL, and for op 1 still apply the parent's cversion/pzxid.
-          const existing = this.nodes.get(txn.path);
-          if (existing) this.replaceAcl(txn.path, existing, txn.acl);
+          const existing = this.table.find(txn.path);
+          if (existing !== NONE) this.replaceAcl(existing, txn.acl);
           if (type === OpCode.create)
             this.setCversionPzxid(parentOf(txn.path), txn.parentCVersion, h.zxid);
         }
@@ -302,28 +492,34 @@ export class DataTree {
       }
       case OpCode.setData:
       case OpCode.reconfig: {
-        const n = this.nodes.get(txn.path);
-        if (!n) return { type, err: ErrorCode.noNode, path: txn.path };
-        const oldLength = n.data?.length ?? 0;
-        this.mutate(txn.path, n, () => {
-          n.data = clone(txn.data);
-          n.stat.version = txn.version;
-          n.stat.mzxid = h.zxid;
-          n.stat.mtime = h.time;
+        const id = this.table.find(txn.path);
+        if (id === NONE) return { type, err: ErrorCode.noNode, path: txn.path };
+        const oldLength = this.dataLengthAt(id);
+        this.mutate(id, () => {
+          this.setDataAt(id, txn.data);
+          this.table.versions[id * 3] = txn.version;
+          this.table.zxids[id * 3 + 1] = BigInt.asIntN(64, h.zxid);
+          this.table.times[id * 2 + 1] = h.time;
         });
         const q = this.maxQuotaPrefix(txn.path);
         if (q !== null) this.updateQuotaStat(q, (txn.data?.length ?? 0) - oldLength, 0);
         triggers.push({ type: EventType.nodeDataChanged, path: txn.path, zxid: h.zxid });
-        return { type, err: 0, path: txn.path, stat: this.clientStatOf(n), data: n.data };
+        return {
+          type,
+          err: 0,
+          path: txn.path,
+          stat: this.clientStatAt(id),
+          data: this.dataAt(id),
+        };
       }
       case OpCode.setACL: {
-        const n = this.nodes.get(txn.path);
-        if (!n) return { type, err: ErrorCode.noNode, path: txn.path };
-        this.mutate(txn.path, n, () => {
-          n.stat.aversion = txn.version;
+        const id = this.table.find(txn.path);
+        if (id === NONE) return { type, err: ErrorCode.noNode, path: txn.path };
+        this.mutate(id, () => {
+          this.table.versions[id * 3 + 2] = txn.version;
         });
-        this.replaceAcl(txn.path, n, txn.acl);
-        return { type, err: 0, path: txn.path, stat: this.clientStatOf(n) };
+        this.replaceAcl(id, txn.acl);
+        return { type, err: 0, path: txn.path, stat: this.clientStatAt(id) };
       }
       case OpCode.check:
         return { type, err: 0, path: txn.path };
@@ -384,6 +580,32 @@ export class DataTree {
     return { type: h.type, err, multi: results };
   }
 
+  private setStat(id: number, s: StatPersisted): void {
+    const t = this.table;
+    t.zxids[id * 3] = BigInt.asIntN(64, s.czxid);
+    t.zxids[id * 3 + 1] = BigInt.asIntN(64, s.mzxid);
+    t.zxids[id * 3 + 2] = BigInt.asIntN(64, s.pzxid);
+    t.times[id * 2] = s.ctime;
+    t.times[id * 2 + 1] = s.mtime;
+    t.versions[id * 3] = s.version;
+    t.versions[id * 3 + 1] = s.cversion;
+    t.versions[id * 3 + 2] = s.aversion;
+    const owner = BigInt.asIntN(64, s.ephemeralOwner);
+    if (owner !== 0n) t.owners.set(id, owner);
+    else t.owners.delete(id);
+  }
+
+  private indexOwner(path: string, owner: bigint): void {
+    const kind = ephemeralKind(owner);
+    if (kind === 'container') this.containers.add(path);
+    else if (kind === 'ttl') this.ttls.add(path);
+    else if (kind === 'normal') {
+      let set = this.ephemerals.get(owner);
+      if (!set) this.ephemerals.set(owner, (set = new Set()));
+      set.add(path);
+    }
+  }
+
   private createNode(
     path: string,
     data: Buffer | null,
@@ -395,23 +617,30 @@ export class DataTree {
     triggers: WatchTrigger[],
   ): number {
     const parentPath = parentOf(path);
-    const parent = this.nodes.get(parentPath);
-    if (!parent || path === '/') return path === '/' ? ErrorCode.nodeExists : ErrorCode.noNode;
-    const name = nameOf(path);
-    if (parent.children.has(name)) return ErrorCode.nodeExists;
-    const aclIndex = this.aclCache.convert(acl);
+    const parent = this.table.find(parentPath);
+    if (parent === NONE || path === '/')
+      return path === '/' ? ErrorCode.nodeExists : ErrorCode.noNode;
+    if (this.table.find(path) !== NONE) return ErrorCode.nodeExists;
+    const aclIndex = this.aclSlot(this.aclCache.convert(acl));
     this.setCversionPzxid(parentPath, parentCVersionIn, zxid);
-    const node = this.makeNode(null, aclIndex, createStat(zxid, time, owner), clone(data));
-    parent.children.add(name);
-    this.insert(path, node);
-    const kind = ephemeralKind(owner);
-    if (kind === 'container') this.containers.add(path);
-    else if (kind === 'ttl') this.ttls.add(path);
-    else if (kind === 'normal') {
-      let set = this.ephemerals.get(owner);
-      if (!set) this.ephemerals.set(owner, (set = new Set()));
-      set.add(path);
-    }
+    const id = this.addNode(path, parent);
+    this.setStat(id, {
+      czxid: zxid,
+      mzxid: zxid,
+      ctime: time,
+      mtime: time,
+      version: 0,
+      cversion: 0,
+      aversion: 0,
+      ephemeralOwner: owner,
+      pzxid: zxid,
+    });
+    this.table.aclIndex[id] = aclIndex;
+    this.setDataAt(id, data);
+    this.dataSize += this.dataLengthAt(id);
+    this.addDigest(id);
+    this.indexOwner(path, owner);
+    const name = nameOf(path);
     if (parentPath.startsWith(QUOTA_ROOT) && (name === LIMIT_NODE || name === STAT_NODE)) {
       const realPath = parentPath.slice(QUOTA_ROOT.length);
       if (name === LIMIT_NODE && realPath.length > 0) this.quotaPaths.add(realPath);
@@ -425,50 +654,52 @@ export class DataTree {
 
   /** DataTree.setCversionPzxid: -1 means "current + 1"; only ever moves forward. */
   private setCversionPzxid(path: string, cversionIn: number, zxid: bigint): void {
-    const n = this.nodes.get(path);
-    if (!n) return;
-    const cversion = cversionIn === -1 ? n.stat.cversion + 1 : cversionIn;
-    if (cversion > n.stat.cversion) {
-      this.mutate(path, n, () => {
-        n.stat.cversion = cversion;
-        n.stat.pzxid = zxid;
+    const id = this.table.find(path);
+    if (id === NONE) return;
+    const current = this.table.versions[id * 3 + 1]!;
+    const cversion = cversionIn === -1 ? current + 1 : cversionIn;
+    if (cversion > current) {
+      this.mutate(id, () => {
+        this.table.versions[id * 3 + 1] = cversion;
+        this.table.zxids[id * 3 + 2] = BigInt.asIntN(64, zxid);
       });
     }
   }
 
-  private replaceAcl(path: string, n: ZNode, acl: ACL[]): void {
+  private replaceAcl(id: number, acl: ACL[]): void {
     const index = this.aclCache.convert(acl);
-    this.aclCache.removeUsage(n.aclIndex);
-    n.aclIndex = index;
-    n.acl = this.aclCache.get(index);
-    void path;
+    this.aclCache.removeUsage(BigInt(this.table.aclIndex[id]!));
+    this.table.aclIndex[id] = this.aclSlot(index);
   }
 
   private deleteNode(path: string, zxid: bigint, triggers: WatchTrigger[]): number {
-    const node = this.nodes.get(path);
+    const id = this.table.find(path);
     const parentPath = parentOf(path);
-    const parent = this.nodes.get(parentPath);
-    if (!node || !parent || path === '/') return ErrorCode.noNode;
-    this.remove(path, node);
-    this.aclCache.removeUsage(node.aclIndex);
-    this.mutate(parentPath, parent, () => {
-      parent.children.delete(nameOf(path));
-      if (zxid > parent.stat.pzxid) parent.stat.pzxid = zxid;
+    const parent = this.table.find(parentPath);
+    if (id === NONE || parent === NONE || path === '/') return ErrorCode.noNode;
+    const acl = this.aclAt(id);
+    const owner = this.ownerAt(id);
+    const dataLength = this.dataLengthAt(id);
+    this.aclCache.removeUsage(BigInt(this.table.aclIndex[id]!));
+    this.mutate(parent, () => {
+      this.removeNode(id, parent);
+      const z = BigInt.asIntN(64, zxid);
+      if (z > this.table.zxids[parent * 3 + 2]!) this.table.zxids[parent * 3 + 2] = z;
     });
-    const kind = ephemeralKind(node.stat.ephemeralOwner);
+    const kind = ephemeralKind(owner);
     if (kind === 'container') this.containers.delete(path);
     else if (kind === 'ttl') this.ttls.delete(path);
     else if (kind === 'normal') {
-      const set = this.ephemerals.get(node.stat.ephemeralOwner);
+      const set = this.ephemerals.get(owner);
       set?.delete(path);
-      if (set && set.size === 0) this.ephemerals.delete(node.stat.ephemeralOwner);
+      if (set && set.size === 0) this.ephemerals.delete(owner);
     }
     if (parentPath.startsWith(QUOTA_ROOT) && nameOf(path) === LIMIT_NODE) {
       this.quotaPaths.delete(parentPath.slice(QUOTA_ROOT.length));
     }
     const q = this.maxQuotaPrefix(path);
-    if (q !== null) this.updateQuotaStat(q, -(node.data?.length ?? 0), -1);
-    triggers.push({ type: EventType.nodeDeleted, path, zxid, acl: node.acl });
+    if (q !== null) this.updateQuotaStat(q, -dataLength, -1);
+    triggers.push({ type: EventType.nodeDeleted, path, zxid, acl });
     triggers.push({ type: EventType.nodeChildrenChanged, path: parentPath, zxid });
     return 0;
   }
@@ -484,14 +715,13 @@ export class DataTree {
 
   /** Quota stats are rewritten in place: no txn, no stat change (DataTree.updateQuotaStat). */
   private updateQuotaStat(quotaPath: string, bytesDiff: number, countDiff: number): void {
-    const p = statPath(quotaPath);
-    const n = this.nodes.get(p);
-    if (!n) return;
-    const m = parseStats(n.data);
+    const id = this.table.find(statPath(quotaPath));
+    if (id === NONE) return;
+    const m = parseStats(this.dataAt(id));
     m.set('count', (m.get('count') ?? -1) + countDiff);
     m.set('bytes', (m.get('bytes') ?? -1) + bytesDiff);
-    this.mutate(p, n, () => {
-      n.data = Buffer.from(formatStats(m), 'utf8');
+    this.mutate(id, () => {
+      this.setDataAt(id, Buffer.from(formatStats(m), 'utf8'));
     });
   }
 
@@ -502,64 +732,161 @@ export class DataTree {
     const sessions = new Map(this.sessions);
     const acls = this.aclCache.entries();
     const walk = function* (tree: DataTree): Generator<SnapshotNode> {
+      // Paths, not ids, on the stack: the walk is fuzzy and an id may be reused meanwhile.
       const stack: string[] = ['/'];
+      const t = tree.table;
       while (stack.length > 0) {
         const path = stack.pop()!;
-        const n = tree.nodes.get(path);
-        if (!n) continue; // removed during a fuzzy walk
+        const id = t.find(path);
+        if (id === NONE) continue; // removed during a fuzzy walk
         yield {
           path: path === '/' ? '' : path,
-          data: n.data,
-          aclIndex: n.aclIndex,
-          stat: copyStatPersisted(n.stat),
+          data: tree.dataAt(id),
+          aclIndex: tree.aclIndexAt(id),
+          stat: tree.statAt(id),
         };
-        const names = [...n.children];
-        for (let i = names.length - 1; i >= 0; i--) stack.push(childPath(path, names[i]!));
+        for (let c = t.lastChild(id); c !== NONE; c = t.prevSibling(c)) stack.push(t.paths[c]!);
       }
     };
     return { sessions, acls, nodes: walk(this) };
   }
 
   static fromSnapshot(s: SnapshotData): DataTree {
-    const tree = new DataTree();
-    tree.reset();
+    const tree = new DataTree(BARE, s.raw ? s.raw.count : 16);
     for (const [id, timeoutMs] of s.sessions) tree.sessions.set(id, timeoutMs);
     for (const [index, acl] of s.acls) tree.aclCache.load(index, acl);
-    for (const sn of s.nodes) {
-      const path = sn.path === '' ? '/' : sn.path;
-      if (!tree.aclCache.has(sn.aclIndex))
-        throw new Error(`snapshot node ${path} names missing ACL index ${sn.aclIndex}`);
-      tree.aclCache.addUsage(sn.aclIndex);
-      const node = tree.makeNode(null, sn.aclIndex, copyStatPersisted(sn.stat), clone(sn.data));
-      if (path !== '/') {
-        const parent = tree.nodes.get(parentOf(path));
-        if (!parent) throw new Error(`snapshot node ${path} comes before its parent`);
-        parent.children.add(nameOf(path));
-      }
-      tree.insert(path, node);
-      const owner = sn.stat.ephemeralOwner;
-      const kind = ephemeralKind(owner);
-      if (kind === 'container') tree.containers.add(path);
-      else if (kind === 'ttl') tree.ttls.add(path);
-      else if (kind === 'normal') {
-        let set = tree.ephemerals.get(owner);
-        if (!set) tree.ephemerals.set(owner, (set = new Set()));
-        set.add(path);
-      }
-      if (path.startsWith(`${QUOTA_ROOT}/`) && nameOf(path) === LIMIT_NODE) {
-        tree.quotaPaths.add(parentOf(path).slice(QUOTA_ROOT.length));
-      }
-    }
-    if (!tree.nodes.has('/')) throw new Error('snapshot has no root node');
+    if (s.raw) tree.loadRaw(s.raw);
+    else tree.loadNodes(s.nodes);
+    if (tree.table.find('/') === NONE) throw new Error('snapshot has no root node');
     tree.aclCache.purgeUnused();
     return tree;
   }
 
-  /** Empties everything (fromSnapshot builds from nothing). */
-  private reset(): void {
-    this.nodes.clear();
-    this.aclCache = new AclCache();
-    this.digestSum = 0n;
-    this.dataSize = 0;
+  private loadNodes(nodes: Iterable<SnapshotNode>): void {
+    for (const sn of nodes) {
+      const path = sn.path === '' ? '/' : sn.path;
+      if (!this.aclCache.has(sn.aclIndex))
+        throw new Error(`snapshot node ${path} names missing ACL index ${sn.aclIndex}`);
+      this.aclCache.addUsage(sn.aclIndex);
+      const id = this.placeLoaded(path, NONE);
+      this.setStat(id, sn.stat);
+      this.table.aclIndex[id] = this.aclSlot(sn.aclIndex);
+      this.setDataAt(id, sn.data);
+      this.dataSize += this.dataLengthAt(id);
+      this.indexLoaded(path, id);
+    }
   }
+
+  /**
+   * Reads encoded node records straight into the table: no node objects, no bigints for
+   * zxids, and data copied into the slab so the file buffer can go. Digests are left for
+   * digest() to compute when first needed.
+   */
+  private loadRaw(raw: RawSnapshotNodes): void {
+    const { buf } = raw;
+    const t = this.table;
+    const aclUses = new Map<number, number>();
+    // Ancestors of the last node: in Apache's pre-order the parent is found here.
+    const ancestors: number[] = [];
+    let off = raw.start;
+    while (off < raw.end) {
+      const recordAt = off;
+      const pathLen = buf.readInt32BE(off);
+      off += 4;
+      const path = pathLen === 0 ? '/' : buf.toString('utf8', off, off + pathLen);
+      off += pathLen;
+      const dataLen = buf.readInt32BE(off);
+      off += 4;
+      const dataAt = off;
+      if (dataLen > 0) off += dataLen;
+      const aclHi = buf.readInt32BE(off);
+      const aclLo = buf.readInt32BE(off + 4);
+      if (aclHi !== aclLo >> 31)
+        throw new Error(`snapshot node ${path} (offset ${recordAt}): ACL index out of range`);
+      off += 8;
+      let parent = NONE;
+      if (path !== '/') {
+        const slash = path.lastIndexOf('/');
+        while (
+          ancestors.length > 0 &&
+          !isParentOf(t.paths[ancestors[ancestors.length - 1]!]!, path, slash)
+        )
+          ancestors.pop();
+        if (ancestors.length > 0) parent = ancestors[ancestors.length - 1]!;
+        else {
+          parent = t.find(slash === 0 ? '/' : path.slice(0, slash));
+          if (parent === NONE)
+            throw new Error(`snapshot node ${path} (offset ${recordAt}) comes before its parent`);
+          ancestors.push(parent);
+        }
+      }
+      const id = this.placeLoaded(path, parent);
+      ancestors.push(id);
+      aclUses.set(aclLo, (aclUses.get(aclLo) ?? 0) + 1);
+      t.aclIndex[id] = aclLo;
+      // StatPersisted: czxid mzxid ctime mtime version cversion aversion ephemeralOwner pzxid
+      const z = t.zxids32;
+      const zi = id * 6;
+      z[zi + HI] = buf.readInt32BE(off);
+      z[zi + LO] = buf.readInt32BE(off + 4);
+      z[zi + 2 + HI] = buf.readInt32BE(off + 8);
+      z[zi + 2 + LO] = buf.readInt32BE(off + 12);
+      z[zi + 4 + HI] = buf.readInt32BE(off + 52);
+      z[zi + 4 + LO] = buf.readInt32BE(off + 56);
+      t.times[id * 2] = buf.readInt32BE(off + 16) * 4294967296 + buf.readUInt32BE(off + 20);
+      t.times[id * 2 + 1] = buf.readInt32BE(off + 24) * 4294967296 + buf.readUInt32BE(off + 28);
+      t.versions[id * 3] = buf.readInt32BE(off + 32);
+      t.versions[id * 3 + 1] = buf.readInt32BE(off + 36);
+      t.versions[id * 3 + 2] = buf.readInt32BE(off + 40);
+      if (buf.readInt32BE(off + 44) !== 0 || buf.readInt32BE(off + 48) !== 0)
+        t.owners.set(id, buf.readBigInt64BE(off + 44));
+      else t.owners.delete(id);
+      off += 60;
+      const old = t.dataLen[id]!;
+      if (old > 0) this.slab.release(t.dataAddr[id]!, old);
+      if (dataLen < 0) t.dataLen[id] = -1;
+      else {
+        t.dataAddr[id] = this.slab.store(buf, dataAt, dataAt + dataLen);
+        t.dataLen[id] = dataLen;
+        this.dataSize += dataLen;
+      }
+      this.indexLoaded(path, id);
+    }
+    for (const [index, uses] of aclUses) {
+      if (!this.aclCache.has(BigInt(index)))
+        throw new Error(`snapshot names missing ACL index ${index}`);
+      this.aclCache.addUsage(BigInt(index), uses);
+    }
+  }
+
+  /**
+   * The row for a loaded path: a new one linked under its parent, or the existing one when
+   * a snapshot repeats a path (Apache's map put replaces the node; the child set is a set).
+   */
+  private placeLoaded(path: string, parentHint: number): number {
+    const existing = this.table.find(path);
+    if (existing !== NONE) {
+      this.dataSize -= this.dataLengthAt(existing);
+      return existing;
+    }
+    let parent = parentHint;
+    if (parent === NONE && path !== '/') {
+      parent = this.table.find(parentOf(path));
+      if (parent === NONE) throw new Error(`snapshot node ${path} comes before its parent`);
+    }
+    return this.addNode(path, parent);
+  }
+
+  private indexLoaded(path: string, id: number): void {
+    const owner = this.table.owners.get(id);
+    if (owner !== undefined) this.indexOwner(path, owner);
+    if (path.startsWith(QUOTA_PREFIX) && path.endsWith(LIMIT_SUFFIX))
+      this.quotaPaths.add(parentOf(path).slice(QUOTA_ROOT.length));
+  }
+}
+
+/** True when `parent` is the parent of `path`, whose last "/" is at `slash`. */
+function isParentOf(parent: string, path: string, slash: number): boolean {
+  if (slash === 0) return parent === '/';
+  return parent.length === slash && path.startsWith(parent);
 }

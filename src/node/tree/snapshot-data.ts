@@ -15,4 +15,18 @@ export interface SnapshotData {
   acls: Map<bigint, ACL[]>;
   /** Parents before children. */
   nodes: Iterable<SnapshotNode>;
+  /** The same nodes still encoded, when the source has them so (a snapshot file being loaded). */
+  raw?: RawSnapshotNodes;
+}
+
+/**
+ * Node records as a snapshot encodes them (persistence.md §3.2: ustring path, buffer data,
+ * long ACL index, StatPersisted), already checked to be whole and within [start, end), without
+ * the closing "/" record. A loader can read them without building a SnapshotNode per node.
+ */
+export interface RawSnapshotNodes {
+  buf: Buffer;
+  start: number;
+  end: number;
+  count: number;
 }

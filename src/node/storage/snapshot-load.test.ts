@@ -1,0 +1,130 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { OpCode } from '../proto/opcodes.js';
+import type { ACL } from '../proto/types.js';
+import { DataTree } from '../tree/data-tree.js';
+import { Harness } from '../txn/harness.js';
+import {
+  decodeSnapshot,
+  decodeSnapshotForLoad,
+  encodeSnapshot,
+  SnapshotFormatError,
+} from './snapshot-format.js';
+
+const OPEN: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+const READ: ACL[] = [{ perms: 1, id: { scheme: 'world', id: 'anyone' } }];
+
+/** A tree with every kind of node the loader treats specially. */
+function sampleTree(): DataTree {
+  const h = new Harness();
+  const create = (path: string, data: Buffer | null, flags = 0, acl = OPEN, sessionId = 7n) =>
+    h.write({ type: OpCode.create, request: { path, data, acl, flags } }, { sessionId });
+  h.write({ type: OpCode.createSession, request: { timeOutMs: 9000 } }, { sessionId: 7n });
+  create('/a', Buffer.from('alpha'));
+  create('/a/é-ü', Buffer.from('non-ascii name'));
+  create('/a/null', null);
+  create('/a/e', Buffer.alloc(0), 1);
+  create('/a/seq-', Buffer.from('s'), 2);
+  create('/c', null, 4);
+  create('/c/child', Buffer.from('x'));
+  create('/r', Buffer.alloc(100_000, 7), 0, READ);
+  create('/zookeeper/quota/a', Buffer.alloc(0));
+  create('/zookeeper/quota/a/zookeeper_limits', Buffer.from('count=10,bytes=-1'));
+  create('/zookeeper/quota/a/zookeeper_stats', Buffer.from('count=1,bytes=5'));
+  h.write({
+    type: OpCode.setData,
+    request: { path: '/a', data: Buffer.from('beta'), version: -1 },
+  });
+  h.write({
+    type: OpCode.createTTL,
+    request: { path: '/ttl', data: Buffer.from('t'), acl: OPEN, flags: 5, ttl: 5000 },
+  });
+  return h.tree;
+}
+
+function image(tree: DataTree): Buffer {
+  return encodeSnapshot(tree.exportSnapshot(), {
+    zxidDigest: { zxid: tree.lastProcessedZxid, digestVersion: 2, digest: tree.digest() },
+    lastProcessedZxid: null,
+  });
+}
+
+/** Everything a client or a later snapshot could see of every node, in walk order. */
+function dump(tree: DataTree): unknown[] {
+  return [...tree.exportSnapshot().nodes].map((n) => ({
+    ...n,
+    children: tree.children(n.path === '' ? '/' : n.path),
+    acl: tree.getNode(n.path)!.acl,
+  }));
+}
+
+describe('decodeSnapshotForLoad + DataTree.fromSnapshot (records read in place)', () => {
+  it('checks the image like decodeSnapshot and gives the same sessions, ACLs, tail and nodes', () => {
+    const buf = image(sampleTree());
+    const full = decodeSnapshot(buf);
+    const lazy = decodeSnapshotForLoad(buf);
+    expect(lazy.raw.count).toBe(full.nodes.length);
+    expect(lazy.sessions).toEqual(full.sessions);
+    expect(lazy.acls).toEqual(full.acls);
+    expect(lazy.zxidDigest).toEqual(full.zxidDigest);
+    expect(lazy.seals).toBe(full.seals);
+    expect(lazy.nodes).toEqual(full.nodes);
+  });
+
+  it('loads the same tree as the node-object path: stats, data, ACLs, children, digest, indexes', () => {
+    const tree = sampleTree();
+    const buf = image(tree);
+    const viaRaw = DataTree.fromSnapshot(decodeSnapshotForLoad(buf));
+    const viaNodes = DataTree.fromSnapshot(decodeSnapshot(buf));
+    expect(dump(viaRaw)).toEqual(dump(viaNodes));
+    expect(dump(viaRaw)).toEqual(dump(tree));
+    expect(viaRaw.digest()).toBe(tree.digest());
+    expect(viaRaw.recomputeDigest()).toBe(tree.digest());
+    expect(viaRaw.nodeCount()).toBe(tree.nodeCount());
+    expect(viaRaw.approximateDataSize()).toBe(tree.approximateDataSize());
+    expect(viaRaw.ephemeralsBySession()).toEqual(tree.ephemeralsBySession());
+    expect(viaRaw.quotas()).toEqual(tree.quotas());
+    expect(tree.expiredTtls(Number.MAX_SAFE_INTEGER)).toEqual(['/ttl']);
+    expect(viaRaw.expiredTtls(Number.MAX_SAFE_INTEGER)).toEqual(['/ttl']);
+    expect(viaRaw.containersToReap()).toEqual(tree.containersToReap());
+    expect(viaRaw.aclIndexCount()).toBe(tree.aclIndexCount());
+    expect(viaRaw.sessions).toEqual(tree.sessions);
+  });
+
+  it('a loaded tree keeps working: writes after the load keep the digest exact', () => {
+    const h = new Harness(DataTree.fromSnapshot(decodeSnapshotForLoad(image(sampleTree()))));
+    h.zxid = 1000n;
+    h.write({ type: OpCode.delete, request: { path: '/c/child', version: -1 } });
+    h.write({ type: OpCode.setData, request: { path: '/r', data: null, version: -1 } });
+    h.write({
+      type: OpCode.create,
+      request: { path: '/a/new', data: Buffer.from('n'), acl: OPEN, flags: 0 },
+    });
+    expect(h.tree.digest()).toBe(h.tree.recomputeDigest());
+    expect(h.tree.children('/a')).toEqual(['é-ü', 'null', 'e', 'seq-0000000003', 'new']);
+  });
+
+  it('rejects damage anywhere: flipped bytes, cut records, a child before its parent', () => {
+    const buf = image(sampleTree());
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: buf.length - 1 }), (i) => {
+        const bad = Buffer.from(buf);
+        bad[i]! ^= 0x40;
+        expect(() => DataTree.fromSnapshot(decodeSnapshotForLoad(bad))).toThrow();
+      }),
+      { numRuns: 200 },
+    );
+    expect(() => decodeSnapshotForLoad(buf.subarray(0, 200))).toThrow(SnapshotFormatError);
+    const t = new DataTree();
+    const nodes = [...t.exportSnapshot().nodes];
+    const orphan = encodeSnapshot(
+      {
+        sessions: new Map(),
+        acls: t.exportSnapshot().acls,
+        nodes: [nodes[0]!, { ...nodes[0]!, path: '/x/y' }],
+      },
+      { zxidDigest: null, lastProcessedZxid: null },
+    );
+    expect(() => DataTree.fromSnapshot(decodeSnapshotForLoad(orphan))).toThrow(/before its parent/);
+  });
+});

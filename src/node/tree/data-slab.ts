@@ -1,0 +1,94 @@
+/**
+ * Znode data packed into large shared chunks instead of one Buffer object per node: a
+ * per-node Buffer costs about as much heap as 100 bytes of data, and a slice of a snapshot
+ * or txn buffer would keep that whole buffer alive. Values are copied in and never changed
+ * in place, so a view handed out stays valid (it keeps its chunk alive) after the value is
+ * released or the slab is compacted into a new one.
+ */
+
+/** Shared chunk size; 1 MiB keeps the unused tail of the newest chunk small. */
+const CHUNK_BYTES = 1 << 20;
+/** Values above this get an exact-size chunk of their own, freed with the value. */
+const OWN_CHUNK_ABOVE_BYTES = 64 * 1024;
+/** An address is chunk × 2^32 + offset: exact in a float64 for 2^21 chunks. */
+const SPAN = 2 ** 32;
+/** Compaction is not worth it below this much garbage. */
+const MIN_GARBAGE_BYTES = 16 * CHUNK_BYTES;
+
+export class DataSlab {
+  private readonly chunks: (Buffer | null)[] = [];
+  private readonly freeChunks: number[] = [];
+  private current = -1;
+  private fill = CHUNK_BYTES;
+  /** Bytes of values still referenced. */
+  private liveBytes = 0;
+  /** Bytes taken from chunks (live values plus released ones not yet compacted away). */
+  private usedBytes = 0;
+
+  /** Copies src[start, end) in and returns its address. Empty values need no address. */
+  store(src: Uint8Array, start = 0, end = src.length): number {
+    const len = end - start;
+    if (len === 0) return 0;
+    this.liveBytes += len;
+    this.usedBytes += len;
+    if (len > OWN_CHUNK_ABOVE_BYTES) {
+      const chunk = Buffer.allocUnsafeSlow(len);
+      chunk.set(src.subarray(start, end));
+      return this.place(chunk) * SPAN;
+    }
+    if (this.fill + len > CHUNK_BYTES) {
+      this.current = this.place(Buffer.allocUnsafeSlow(CHUNK_BYTES));
+      this.fill = 0;
+    }
+    const chunk = this.chunks[this.current]!;
+    chunk.set(src.subarray(start, end), this.fill);
+    const addr = this.current * SPAN + this.fill;
+    this.fill += len;
+    return addr;
+  }
+
+  /** A view of a stored value (no copy). */
+  view(addr: number, len: number): Buffer {
+    if (len === 0) return Buffer.alloc(0);
+    const chunk = this.chunks[Math.floor(addr / SPAN)]!;
+    const off = addr % SPAN;
+    return chunk.subarray(off, off + len);
+  }
+
+  /** The chunk and offset of a value, for readers that must not allocate a view. */
+  chunkOf(addr: number): Buffer {
+    return this.chunks[Math.floor(addr / SPAN)]!;
+  }
+
+  release(addr: number, len: number): void {
+    if (len === 0) return;
+    this.liveBytes -= len;
+    if (len > OWN_CHUNK_ABOVE_BYTES) {
+      const c = Math.floor(addr / SPAN);
+      this.chunks[c] = null;
+      this.freeChunks.push(c);
+      this.usedBytes -= len;
+    }
+  }
+
+  /** True when released values take more room than live ones (time to compact). */
+  wasteful(): boolean {
+    const garbage = this.usedBytes - this.liveBytes;
+    return garbage > MIN_GARBAGE_BYTES && garbage > this.liveBytes;
+  }
+
+  private place(chunk: Buffer): number {
+    const c = this.freeChunks.pop();
+    if (c !== undefined) {
+      this.chunks[c] = chunk;
+      return c;
+    }
+    this.chunks.push(chunk);
+    return this.chunks.length - 1;
+  }
+}
+
+/** Byte offset of an address inside its chunk. */
+export function offsetOf(addr: number): number {
+  return addr % SPAN;
+}

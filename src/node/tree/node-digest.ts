@@ -1,0 +1,57 @@
+/**
+ * digest.ts's per-node digest computed straight from a node's row: the stat bytes are
+ * written from the columns into one scratch buffer, so no bigint or Buffer is made per node.
+ */
+import { crc32 } from './crc32.js';
+import { offsetOf, type DataSlab } from './data-slab.js';
+import { HI, LO, type NodeTable } from './node-table.js';
+
+const TWO_32 = 4294967296;
+
+export class NodeDigester {
+  private readonly stat = Buffer.alloc(60);
+  private pathBytes = Buffer.alloc(1024);
+
+  digest(t: NodeTable, slab: DataSlab, id: number): number {
+    const path = t.paths[id]!;
+    if (path.startsWith('/zookeeper/')) return 0;
+    let c = 0;
+    if (path !== '/') {
+      if (path.length * 3 > this.pathBytes.length) this.pathBytes = Buffer.alloc(path.length * 3);
+      const n = this.pathBytes.write(path, 'utf8');
+      c = crc32(this.pathBytes.subarray(0, n));
+    }
+    const len = t.dataLen[id]!;
+    if (len > 0) {
+      const addr = t.dataAddr[id]!;
+      const off = offsetOf(addr);
+      c = crc32(slab.chunkOf(addr).subarray(off, off + len), c);
+    }
+    const b = this.stat;
+    const z = t.zxids32;
+    const zi = id * 6;
+    // czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner
+    b.writeInt32BE(z[zi + HI]!, 0);
+    b.writeInt32BE(z[zi + LO]!, 4);
+    b.writeInt32BE(z[zi + 2 + HI]!, 8);
+    b.writeInt32BE(z[zi + 2 + LO]!, 12);
+    b.writeInt32BE(z[zi + 4 + HI]!, 16);
+    b.writeInt32BE(z[zi + 4 + LO]!, 20);
+    writeLong(b, t.times[id * 2]!, 24);
+    writeLong(b, t.times[id * 2 + 1]!, 32);
+    b.writeInt32BE(t.versions[id * 3]!, 40);
+    b.writeInt32BE(t.versions[id * 3 + 1]!, 44);
+    b.writeInt32BE(t.versions[id * 3 + 2]!, 48);
+    const owner = t.owners.get(id);
+    if (owner === undefined) b.fill(0, 52, 60);
+    else b.writeBigInt64BE(BigInt.asIntN(64, owner), 52);
+    return crc32(b, c);
+  }
+}
+
+/** A ms time as a signed 64-bit big-endian long (exact below 2^53, as stored). */
+function writeLong(b: Buffer, v: number, at: number): void {
+  const hi = Math.floor(v / TWO_32);
+  b.writeInt32BE(hi | 0, at);
+  b.writeUInt32BE(v - hi * TWO_32, at + 4);
+}
