@@ -224,6 +224,16 @@ const commands: AdminCommand[] = [
     },
   },
   {
+    // Not Apache's (it has no handoff): `ydld` as an admin command.
+    names: ['yield_leadership', 'ydld'],
+    serverRequired: true,
+    run(view, _e, _p, out) {
+      const message = view!.yieldLeadership?.();
+      out.set('yielding', message !== undefined && message.startsWith('Yielding'));
+      out.set('message', message ?? 'This server cannot hand off leadership');
+    },
+  },
+  {
     names: ['monitor', 'mntr'],
     serverRequired: false,
     run(view, _e, _p, out) {

@@ -52,6 +52,7 @@ export interface EnsembleParts {
     detach(): Promise<void>;
     mode(): ServerMode;
     quorum(): QuorumView | undefined;
+    yieldLeadership(): string;
   };
 }
 
@@ -167,6 +168,7 @@ export async function ensembleParts(
         await peer?.closeStorage();
       },
       mode: modeOf,
+      yieldLeadership: () => peer?.yieldLeadership() ?? 'This server is not running yet',
       quorum: () => {
         if (peer === undefined) return undefined;
         const leaderId = peer.currentLeader;

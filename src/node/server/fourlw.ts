@@ -32,6 +32,9 @@ export const fourLetterWords = [
   'dirs',
   'isro',
   'hash',
+  // Not Apache's: leadership handoff (ClickHouse Keeper's word). Answers at once; the leader
+  // then stops taking writes, waits for a follower to hold every txn and steps down for it.
+  'ydld',
 ] as const;
 export type FourLetterWord = (typeof fourLetterWords)[number];
 
@@ -111,6 +114,8 @@ export function runFourLetterWord(
   }
   if (!running) return notServingMessage;
   switch (word) {
+    case 'ydld':
+      return `${view.yieldLeadership?.() ?? 'This server cannot hand off leadership'}\n`;
     case 'srvr':
       return statText(view, false);
     case 'stat':

@@ -129,7 +129,7 @@ export async function runServer(argv: string[]): Promise<number> {
     process.stdout.write(`${serverUsage}\n`);
     return 0;
   }
-  const log = pino({ base: { svc: 'zkts' } });
+  const log = pino({ base: { svc: 'zkts' }, level: process.env.ZKTS_LOG_LEVEL ?? 'info' });
   const file = resolveConfigPath(argv);
   let loaded: LoadedConfig;
   try {

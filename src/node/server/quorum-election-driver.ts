@@ -22,7 +22,12 @@ export interface Decision {
   electionTimeMs: number;
 }
 
-export class ElectionDriver extends EventEmitter<{ decided: [Decision]; warn: [string] }> {
+export class ElectionDriver extends EventEmitter<{
+  decided: [Decision];
+  warn: [string];
+  /** Every notification in ('in') and out ('out'), for debug logs. */
+  traffic: ['in' | 'out', bigint, unknown];
+}> {
   private state: ElectionState;
   private timer: NodeJS.Timeout | null = null;
   private startedAtMs = 0;
@@ -38,7 +43,10 @@ export class ElectionDriver extends EventEmitter<{ decided: [Decision]; warn: [s
     net.on('message', (from, payload) => {
       const n = decodeNotification(payload);
       if (n === null) this.emit('warn', `undecodable notification from ${from}`);
-      else this.input({ kind: 'notification', from, n });
+      else {
+        this.emit('traffic', 'in', from, n);
+        this.input({ kind: 'notification', from, n });
+      }
     });
     net.on('peer-up', (sid) => this.input({ kind: 'peer-up', sid }));
     net.on('peer-down', (sid) => this.input({ kind: 'peer-down', sid }));
@@ -49,9 +57,9 @@ export class ElectionDriver extends EventEmitter<{ decided: [Decision]; warn: [s
   }
 
   /** Starts (or restarts) looking for a leader. */
-  look(lastLoggedZxid: bigint, currentEpoch: bigint): void {
+  look(lastLoggedZxid: bigint, currentEpoch: bigint, proposedLeader?: bigint): void {
     this.startedAtMs = this.now();
-    this.input({ kind: 'start', lastLoggedZxid, currentEpoch });
+    this.input({ kind: 'start', lastLoggedZxid, currentEpoch, proposedLeader });
   }
 
   /** After sync: peers asking us are told the new epoch. */
@@ -77,6 +85,7 @@ export class ElectionDriver extends EventEmitter<{ decided: [Decision]; warn: [s
   private output(o: ElectionOutput): void {
     switch (o.kind) {
       case 'send':
+        this.emit('traffic', 'out', o.to, o.n);
         this.net.send(o.to, encodeNotification(o.n));
         return;
       case 'connect':

@@ -86,7 +86,10 @@ export class QuorumPeer {
   private stopped = false;
   private readonly inflight = new Set<Promise<unknown>>();
   private lastElectionTimeMs = 0;
-  readonly syncCounts = { diff: 0, snap: 0, trunc: 0 };
+  /** Set by a handoff: our next election's first vote names this server. */
+  private handoffTo: bigint | undefined;
+  private yielding = false;
+  private driver_debug: ((dir: string, sid: bigint, n: unknown) => void) | undefined;
 
   constructor(private readonly o: QuorumPeerOptions) {
     this.storage = o.storage;
@@ -99,6 +102,18 @@ export class QuorumPeer {
       peers: new Map(o.members.filter((m) => m.sid !== o.self).map((m) => [m.sid, m.election])),
     });
     this.net.on('warn', (message) => o.log.debug({ message }, 'election connection'));
+    if (o.log.isLevelEnabled('debug'))
+      this.driver_debug = (dir: string, sid: bigint, n: unknown) =>
+        o.log.debug(
+          {
+            dir,
+            peer: Number(sid),
+            n: String(
+              JSON.stringify(n, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString(16) : v)),
+            ),
+          },
+          'notification',
+        );
     this.driver = new ElectionDriver(
       this.net,
       { self: o.self, committed: o.verifier, lastSeen: null, configText: o.configText },
@@ -106,6 +121,7 @@ export class QuorumPeer {
       o.random,
     );
     this.driver.on('decided', (d) => this.decided(d));
+    this.driver.on('traffic', (dir, sid, n) => this.driver_debug?.(dir, sid, n));
     this.driver.on('warn', (message) => o.log.warn({ message }, 'election'));
   }
 
@@ -210,12 +226,15 @@ export class QuorumPeer {
       },
       'LOOKING',
     );
-    this.driver.look(this.o.zk.tree.lastProcessedZxid, BigInt(this.epochs.currentEpoch));
+    const proposed = this.handoffTo;
+    this.handoffTo = undefined;
+    this.driver.look(this.o.zk.tree.lastProcessedZxid, BigInt(this.epochs.currentEpoch), proposed);
   }
 
   private decided(d: Decision): void {
     if (this.stopped) return;
     this.lastElectionTimeMs = d.electionTimeMs;
+    this.o.zk.stats.observe('election_time', d.electionTimeMs);
     this.leaderSid = d.vote.leader;
     this.o.log.info(
       {
@@ -247,9 +266,9 @@ export class QuorumPeer {
       {
         send: (conn, p) => {
           if (!live()) return;
-          if (p.type === PacketType.DIFF) this.syncCounts.diff++;
-          else if (p.type === PacketType.TRUNC) this.syncCounts.trunc++;
-          else if (p.type === PacketType.SNAP) this.syncCounts.snap++;
+          // Apache's leader-side figures (mntr zk_diff_count, zk_snap_count); TRUNC has none.
+          if (p.type === PacketType.DIFF) zk.stats.count('diff_count');
+          else if (p.type === PacketType.SNAP) zk.stats.count('snap_count');
           this.port?.send(conn, p);
         },
         sendSnapshot: (conn, zxid, sessions) => {
@@ -276,6 +295,8 @@ export class QuorumPeer {
         established: (epoch, lastZxid) => {
           if (!live()) return;
           log.info({ epoch, zxid: `0x${lastZxid.toString(16)}` }, 'LEADING: quorum established');
+          // As Apache's leader: its database reports the new epoch's first zxid from now on.
+          zk.tree.lastProcessedZxid = lastZxid;
           zk.enterLeader(
             {
               commit: (t) => leader.commit(t),
@@ -313,6 +334,62 @@ export class QuorumPeer {
       committedLog: this.recentTxns,
       sessions: [...zk.tree.sessions].map(([sessionId, timeoutMs]) => ({ sessionId, timeoutMs })),
     });
+  }
+
+  /**
+   * Leadership handoff: stop taking writes (clients are disconnected and retry elsewhere;
+   * learners' requests are dropped and their clients reconnect), let every outstanding
+   * proposal commit, wait for a follower that has acked everything, then step down with a
+   * first vote for it. Answers at once; the handoff runs in the background.
+   */
+  yieldLeadership(): string {
+    const s = this.leader?.current;
+    if (this.roleName !== 'leading' || s === null || s === undefined || s.phase !== 'broadcast')
+      return 'This server is not the leader';
+    if (this.yielding) return 'Yielding leadership: already in progress';
+    this.yielding = true;
+    const gen = this.generation;
+    const started = this.o.clock.monotonicMs();
+    this.o.zk.enterDown();
+    this.o.log.info('yielding leadership: writes stopped, waiting for a caught-up follower');
+    const deadline = started + this.o.timing.syncLimit * this.o.timing.tickTimeMs;
+    const poll = (): void => {
+      if (gen !== this.generation) {
+        this.yielding = false;
+        return;
+      }
+      const target = this.caughtUpFollower();
+      if (target === null && this.o.clock.monotonicMs() < deadline) {
+        setTimeout(poll, 2);
+        return;
+      }
+      this.yielding = false;
+      this.handoffTo = target ?? undefined;
+      this.o.log.info(
+        {
+          target: target === null ? null : Number(target),
+          waitedMs: Math.round(this.o.clock.monotonicMs() - started),
+        },
+        target === null
+          ? 'no follower caught up in time; stepping down for a normal election'
+          : 'handing leadership off',
+      );
+      this.roleEnded(gen, 'leadership handed off');
+    };
+    poll();
+    return 'Yielding leadership';
+  }
+
+  /** The highest-sid follower that has acked every proposal, once none is outstanding. */
+  private caughtUpFollower(): bigint | null {
+    const s = this.leader?.current;
+    if (s === null || s === undefined || s.outstanding.size > 0) return null;
+    let best: bigint | null = null;
+    for (const l of s.learners.values()) {
+      if (l.sid === null || l.observer || l.stage !== 'uptodate' || l.unacked.size > 0) continue;
+      if (best === null || l.sid > best) best = l.sid;
+    }
+    return best;
   }
 
   // ---- following / observing ----
@@ -491,11 +568,12 @@ export class QuorumPeer {
       { reason, role: this.roleName },
       'role ended; rebuilding from disk and looking again',
     );
+    // Peers asking us must hear LOOKING before our learners see their connections drop.
+    this.driver.stopServing();
     this.o.zk.enterDown();
     this.setRole('looking');
     this.leaderSid = null;
     this.endRoleShells(reason);
-    this.driver.stopServing();
     const port = this.port;
     this.port = null;
     (async () => {

@@ -24,6 +24,7 @@ export interface ServerViewOptions {
   lastSnapshot: () => { zxid: bigint; timestampSeconds: number } | undefined;
   /** Ensemble members only. */
   quorum?: () => QuorumView | undefined;
+  yieldLeadership?: () => string;
 }
 
 export function createServerView(zk: ZkServer, clock: Clock, opts: ServerViewOptions): ServerView {
@@ -31,6 +32,7 @@ export function createServerView(zk: ZkServer, clock: Clock, opts: ServerViewOpt
     version: () => opts.version,
     mode: opts.mode,
     ...(opts.quorum ? { quorum: opts.quorum } : {}),
+    ...(opts.yieldLeadership ? { yieldLeadership: opts.yieldLeadership } : {}),
     serving: () => zk.isServing(),
     lastZxid: () => zk.lastZxid,
     nodeCount: () => zk.tree.nodeCount(),

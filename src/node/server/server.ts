@@ -62,6 +62,7 @@ export interface StartServerOptions {
     detach(): Promise<void>;
     mode(): ServerMode;
     quorum(): QuorumView | undefined;
+    yieldLeadership(): string;
   };
 }
 
@@ -86,7 +87,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const view = createServerView(zk, clock, {
     version: installedVersion(),
     mode: ensemble ? () => ensemble.mode() : () => 'standalone',
-    ...(ensemble ? { quorum: () => ensemble.quorum() } : {}),
+    ...(ensemble
+      ? { quorum: () => ensemble.quorum(), yieldLeadership: () => ensemble.yieldLeadership() }
+      : {}),
     conf: opts.conf,
     initialConfiguration: opts.initialConfiguration,
     startedMonotonicMs: clock.monotonicMs(),

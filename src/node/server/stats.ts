@@ -439,6 +439,8 @@ export interface ServerView {
   /** Apache-style version string; see reportedVersion(). */
   version(): string;
   mode(): ServerMode;
+  /** Ensemble leader: start handing leadership off; says what happens (or why not). */
+  yieldLeadership?(): string;
   /** False while starting, syncing or shutting down: most 4lw then say "not currently serving". */
   serving(): boolean;
   lastZxid(): bigint;

@@ -43,7 +43,16 @@ export interface ElectionState {
 }
 
 export type ElectionInput =
-  | { kind: 'start'; lastLoggedZxid: bigint; currentEpoch: bigint }
+  | {
+      kind: 'start';
+      lastLoggedZxid: bigint;
+      currentEpoch: bigint;
+      /**
+       * Leadership handoff: the first vote names this server instead of ourselves. The caller
+       * guarantees it holds every txn we do (it acked them all), so the vote's zxid is true.
+       */
+      proposedLeader?: bigint;
+    }
   | { kind: 'notification'; from: bigint; n: Notification }
   | { kind: 'tick' }
   | { kind: 'peer-up'; sid: bigint }
@@ -100,7 +109,7 @@ export function electionStep(
   const out: ElectionOutput[] = [];
   switch (input.kind) {
     case 'start':
-      start(s, input.lastLoggedZxid, input.currentEpoch, nowMs, out);
+      start(s, input.lastLoggedZxid, input.currentEpoch, nowMs, out, input.proposedLeader);
       break;
     case 'notification':
       onNotification(s, input.from, input.n, nowMs, out);
@@ -142,6 +151,7 @@ function start(
   currentEpoch: bigint,
   nowMs: number,
   out: ElectionOutput[],
+  proposedLeader?: bigint,
 ): void {
   s.peerState = PeerState.LOOKING;
   s.logicalClock += 1n;
@@ -151,7 +161,7 @@ function start(
   const voter = isVoter(s, s.config.self);
   s.initialVote = voter
     ? {
-        leader: s.config.self,
+        leader: proposedLeader ?? s.config.self,
         zxid: lastLoggedZxid,
         electionEpoch: s.logicalClock,
         peerEpoch: currentEpoch,
