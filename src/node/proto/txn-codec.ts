@@ -69,12 +69,17 @@ export function encodeTxnRecord(t: Txn): Buffer {
   return w.toBuffer();
 }
 
-export function encodeTxnPayload(t: LoggedTxn): Buffer {
-  const w = new JuteWriter(128);
+/** Appends the payload to w: how the txn log encodes straight into its batch buffer. */
+export function writeTxnPayload(w: JuteWriter, t: LoggedTxn): void {
   const h = t.header;
   w.long(h.clientId).int(h.cxid).long(h.zxid).longNumber(h.time).int(h.type);
   writeTxnRecord(w, t.txn);
   if (t.digest !== undefined) w.int(t.digest.version).long(t.digest.treeDigest);
+}
+
+export function encodeTxnPayload(t: LoggedTxn): Buffer {
+  const w = new JuteWriter(128);
+  writeTxnPayload(w, t);
   return w.toBuffer();
 }
 

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { DataTree } from '../tree/data-tree.js';
 import { openStorage, type SnapshotSource, type Storage } from '../storage/storage.js';
 import { startAutoPurge } from '../storage/purge.js';
-import { DiskFaultError } from '../storage/errors.js';
+import type { DiskFaultError } from '../storage/errors.js';
 import type { ZkConfig } from './config.js';
 import type { TxnStore } from './server.js';
 
@@ -23,22 +23,6 @@ function snapshotSource(tree: DataTree): SnapshotSource {
 export async function openTxnStore(config: ZkConfig, log: Logger): Promise<TxnStore> {
   if (!config.forceSync)
     log.warn('forceSync=no: acknowledged writes may be lost if the machine crashes');
-  const storage: Storage = await openStorage({
-    dataDir: config.dataDir,
-    dataLogDir: config.dataLogDir,
-    snapCount: config.snapCount,
-    preAllocBytes: config.preAllocSizeBytes,
-    forceSync: config.forceSync,
-    logger: log,
-  });
-  const stopAutoPurge = startAutoPurge(
-    storage.snapDir,
-    storage.logDir,
-    config.autopurge.snapRetainCount,
-    config.autopurge.purgeIntervalHours,
-    log,
-  );
-  let lastSnapshot: { zxid: bigint; timestampSeconds: number } | undefined;
   // After a disk fault the log refuses writes (reads go on); probe the disk until it takes
   // writes again, so the server resumes by itself when space returns.
   let probe: NodeJS.Timeout | undefined;
@@ -61,6 +45,26 @@ export async function openTxnStore(config: ZkConfig, log: Logger): Promise<TxnSt
     }, diskProbeIntervalMs);
     probe.unref();
   };
+  const storage: Storage = await openStorage({
+    dataDir: config.dataDir,
+    dataLogDir: config.dataLogDir,
+    snapCount: config.snapCount,
+    preAllocBytes: config.preAllocSizeBytes,
+    forceSync: config.forceSync,
+    logger: log,
+    // The fault hook, not a catch on every append: one promise per txn less on the write path.
+    onFault: (err) => {
+      if (err) startProbing(err);
+    },
+  });
+  const stopAutoPurge = startAutoPurge(
+    storage.snapDir,
+    storage.logDir,
+    config.autopurge.snapRetainCount,
+    config.autopurge.purgeIntervalHours,
+    log,
+  );
+  let lastSnapshot: { zxid: bigint; timestampSeconds: number } | undefined;
   return {
     recover: async () => {
       let tree = new DataTree();
@@ -88,11 +92,7 @@ export async function openTxnStore(config: ZkConfig, log: Logger): Promise<TxnSt
       );
       return tree;
     },
-    append: (t) =>
-      storage.append(t).catch((err: unknown) => {
-        if (err instanceof DiskFaultError) startProbing(err);
-        throw err;
-      }),
+    append: (t) => storage.append(t),
     applied: (tree) => {
       if (storage.maybeSnapshot(snapshotSource(tree))) {
         lastSnapshot = {

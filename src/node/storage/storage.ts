@@ -12,7 +12,7 @@ import {
   readEpochFile,
   writeEpochFile,
 } from './epoch-files.js';
-import { StorageCorruptionError } from './errors.js';
+import { StorageCorruptionError, type DiskFaultError } from './errors.js';
 import { LOG_PREFIX, SNAPSHOT_PREFIX, VERSION_DIR } from './file-names.js';
 import { silentLogger, type StorageLogger } from './logger.js';
 import { recover, type RecoverResult, type RecoveryTarget } from './recovery.js';
@@ -38,6 +38,8 @@ export interface StorageOptions {
   snapshotCompression?: 'gz' | null;
   trustEmptySnapshot?: boolean;
   onFsync?: (durationMs: number, txns: number) => void;
+  /** Called when the txn log enters (a DiskFaultError) or leaves (null) the failed state. */
+  onFault?: (err: DiskFaultError | null) => void;
 }
 
 /** What a snapshot is taken from: the tree (DataTree satisfies this). */
@@ -111,6 +113,7 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
     forceSync: opts.forceSync ?? true,
     logger,
     onFsync: opts.onFsync,
+    onFault: opts.onFault,
   });
 
   // SyncRequestProcessor: snapshot after snapCount/2 + rand[0, snapCount/2) txns (or bytes likewise).
@@ -172,10 +175,13 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
         trustEmptySnapshot: opts.trustEmptySnapshot,
       }),
     append(t) {
-      const payload = codec.encode(t);
+      const done =
+        codec.encodeInto !== undefined
+          ? log.appendWith(t.header.zxid, codec.encodeInto, t)
+          : log.append(t.header.zxid, codec.encode(t));
       txnsSinceRoll++;
-      bytesSinceRoll += payload.length + 13;
-      return log.append(t.header.zxid, payload);
+      bytesSinceRoll += log.lastEntryBytes;
+      return done;
     },
     maybeSnapshot(source) {
       const byCount = txnsSinceRoll > half + randRoll;

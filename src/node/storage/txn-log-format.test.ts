@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { adler32 } from './adler32.js';
-import { encodeLogHeader, frameEntries, scanLog } from './txn-log-format.js';
+import fc from 'fast-check';
+import { JuteWriter } from '../proto/jute.js';
+import { adler32, adler32Update } from './adler32.js';
+import { appendEntry, encodeLogHeader, frameEntries, scanLog } from './txn-log-format.js';
+
+/** java.util.zip.Adler32 by its definition, a byte at a time. */
+function naiveAdler32(state: number, buf: Uint8Array, start: number, end: number): number {
+  let a = state & 0xffff;
+  let b = state >>> 16;
+  for (let i = start; i < end; i++) {
+    a = (a + buf[i]!) % 65521;
+    b = (b + a) % 65521;
+  }
+  return ((b << 16) | a) >>> 0;
+}
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -32,6 +45,51 @@ describe('txn log framing', () => {
       b = (b + a) % 65521;
     }
     expect(adler32(big)).toBe(((b << 16) | a) >>> 0);
+  });
+
+  it('adler32 from any state over any range equals the byte-at-a-time definition', () => {
+    const state = fc.tuple(fc.integer({ min: 0, max: 65520 }), fc.integer({ min: 0, max: 65520 }));
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 9000 }),
+      fc.integer({ min: 0, max: 12000 }).map((n) => new Uint8Array(n).fill(0xff)),
+    );
+    fc.assert(
+      fc.property(state, bytes, fc.nat(), fc.nat(), ([a, b], buf, x, y) => {
+        const s = ((b << 16) | a) >>> 0;
+        const start = buf.length === 0 ? 0 : x % (buf.length + 1);
+        const end = start + (buf.length === 0 ? 0 : y % (buf.length - start + 1));
+        expect(adler32Update(s, buf, start, end)).toBe(naiveAdler32(s, buf, start, end));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('entries framed in place equal frameEntries of the payloads; a failed write leaves no trace', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 3000 }), { maxLength: 20 }),
+        (ps) => {
+          const w = new JuteWriter(16);
+          let total = 0;
+          for (const p of ps) {
+            total += appendEntry(w, (ww, x: Uint8Array) => ww.raw(x), p);
+            expect(() =>
+              appendEntry(
+                w,
+                (ww) => {
+                  ww.int(1);
+                  throw new Error('encode failed');
+                },
+                null,
+              ),
+            ).toThrow('encode failed');
+          }
+          expect(total).toBe(w.length);
+          expect(Buffer.from(w.view())).toEqual(frameEntries(ps));
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 
   it('scans entries, stops cleanly at zero padding', () => {

@@ -2,6 +2,7 @@
  * Txn log framing (persistence.md §2): 16-byte header, then entries of
  * checksum(8, Adler32 of payload) + len(4) + payload + 'B'. Pure: bytes in, bytes out.
  */
+import type { JuteWriter } from '../proto/jute.js';
 import { adler32 } from './adler32.js';
 
 export const TXNLOG_MAGIC = 0x5a4b4c47; // "ZKLG"
@@ -25,6 +26,31 @@ export function writeEntry(out: Buffer, offset: number, payload: Uint8Array): nu
   out.set(payload, offset + 12);
   out[offset + 12 + payload.length] = END_OF_RECORD;
   return offset + ENTRY_OVERHEAD_BYTES + payload.length;
+}
+
+/**
+ * Appends one framed entry to w, its payload written in place by write(w, arg) (no Buffer per
+ * txn); returns the entry's size. If write throws, w is left as it was.
+ */
+export function appendEntry<T>(
+  w: JuteWriter,
+  write: (w: JuteWriter, arg: T) => void,
+  arg: T,
+): number {
+  const start = w.length;
+  // checksum (a long holding the unsigned 32-bit Adler32) and length, filled in below
+  w.int(0).int(0).int(0);
+  try {
+    write(w, arg);
+  } catch (err) {
+    w.truncate(start);
+    throw err;
+  }
+  const end = w.length;
+  w.setIntAt(start + 4, adler32(w.view(), start + 12, end));
+  w.setIntAt(start + 8, end - start - 12);
+  w.byte(END_OF_RECORD);
+  return end + 1 - start;
 }
 
 /** All payloads framed back to back: what one group commit writes. */

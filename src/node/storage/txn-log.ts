@@ -1,8 +1,9 @@
 /**
  * The txn log writer (persistence.md §2): group commit into `log.<zxid>` files.
- * Every txn waiting when a flush starts goes into one durable write (O_DSYNC); a caller's
- * promise resolves only after the durable write that covers its txn, so nothing is acknowledged
- * before it is durable. On a disk fault the batch is cut off again (the file ends at the
+ * Appends are framed straight into the buffer of the batch being filled; every batch waiting
+ * when a flush starts goes into one durable write (O_DSYNC). All txns of a batch share one
+ * promise, which resolves only after the durable write that covers them, so nothing is
+ * acknowledged before it is durable. On a disk fault the batch is cut off again (the file ends at the
  * last good entry), every waiting append rejects with DiskFaultError, and the log stays
  * failed until retry() finds the disk writable again.
  */
@@ -11,11 +12,12 @@ import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { limits } from '../../shared/limits.js';
+import { JuteWriter } from '../proto/jute.js';
 import { DiskFaultError } from './errors.js';
 import { errnoCode, fsyncDir, writeFully } from './fs-util.js';
 import { logFileName } from './file-names.js';
 import type { StorageLogger } from './logger.js';
-import { encodeLogHeader, frameEntries, scanLog, TXNLOG_HEADER_BYTES } from './txn-log-format.js';
+import { appendEntry, encodeLogHeader, scanLog, TXNLOG_HEADER_BYTES } from './txn-log-format.js';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_DSYNC } = constants;
 
@@ -51,12 +53,25 @@ export interface TxnLogStats {
   bytesInCurrentFile: number;
 }
 
-interface Waiting {
-  zxid: bigint;
-  payload: Uint8Array;
+/** Txns framed back to back, written by one durable write. */
+interface Batch {
+  out: JuteWriter;
+  txns: number;
+  firstZxid: bigint;
+  done: Promise<void>;
   resolve: () => void;
   reject: (err: Error) => void;
 }
+
+/** A batch stops taking txns at this size (the next starts); one write stays bounded. */
+const maxBatchBytes = 16 * 1024 * 1024;
+/** Batch buffers up to this size are kept for reuse, so steady load allocates none. */
+const maxSpareBytes = 8 * 1024 * 1024;
+const initialBatchBytes = 64 * 1024;
+
+const writeRaw = (w: JuteWriter, payload: Uint8Array): void => {
+  w.raw(payload);
+};
 
 export class TxnLog {
   private fh: FileHandle | null = null;
@@ -64,7 +79,11 @@ export class TxnLog {
   /** End of the last durable entry in the current file. */
   private pos = 0;
   private fileSize = 0;
-  private waiting: Waiting[] = [];
+  /** Batches not yet handed to the disk, oldest first; the last one is being filled. */
+  private queue: Batch[] = [];
+  private spare: JuteWriter[] = [];
+  /** Size of the entry the last append framed (payload + 13 bytes). */
+  lastEntryBytes = 0;
   private flushing: Promise<void> | null = null;
   private rollRequested = false;
   private failed: DiskFaultError | null = null;
@@ -92,12 +111,43 @@ export class TxnLog {
 
   /** Resolves once the txn's bytes are written and (with forceSync) fsynced. */
   append(zxid: bigint, payload: Uint8Array): Promise<void> {
+    return this.appendWith(zxid, writeRaw, payload);
+  }
+
+  /**
+   * As append, with the payload written by write(w, arg) straight into the batch buffer. A
+   * throw from write leaves the log unchanged and is thrown to the caller.
+   */
+  appendWith<T>(zxid: bigint, write: (w: JuteWriter, arg: T) => void, arg: T): Promise<void> {
     if (this.closed) return Promise.reject(new Error('txn log is closed'));
     if (this.failed) return Promise.reject(this.failed);
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ zxid, payload, resolve, reject });
-      if (!this.flushing) this.flushing = this.flushLoop();
+    let b = this.queue[this.queue.length - 1];
+    if (!b || b.txns >= this.maxBatch || b.out.length >= maxBatchBytes) {
+      b = this.newBatch();
+      this.queue.push(b);
+    }
+    this.lastEntryBytes = appendEntry(b.out, write, arg);
+    if (b.txns === 0) b.firstZxid = zxid;
+    b.txns++;
+    if (!this.flushing) this.flushing = this.flushLoop();
+    return b.done;
+  }
+
+  private newBatch(): Batch {
+    let resolve!: () => void;
+    let reject!: (err: Error) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
+    // A batch whose only append threw has no caller to see its rejection.
+    done.catch(() => undefined);
+    const out = this.spare.pop() ?? new JuteWriter(initialBatchBytes);
+    return { out, txns: 0, firstZxid: 0n, done, resolve, reject };
+  }
+
+  private recycle(out: JuteWriter): void {
+    if (out.capacity <= maxSpareBytes && this.spare.length < 2) this.spare.push(out.truncate(0));
   }
 
   /** The next append starts a new file (after a snapshot trigger). */
@@ -129,8 +179,13 @@ export class TxnLog {
     // Let every append made in this turn of the event loop join the first batch.
     await new Promise<void>((r) => setImmediate(r));
     try {
-      while (this.waiting.length > 0 && !this.failed) {
-        const batch = this.waiting.splice(0, this.maxBatch);
+      while (this.queue.length > 0 && !this.failed) {
+        const batch = this.queue.shift()!;
+        if (batch.txns === 0) {
+          this.recycle(batch.out);
+          batch.resolve();
+          continue;
+        }
         await this.writeBatch(batch);
       }
     } finally {
@@ -138,15 +193,15 @@ export class TxnLog {
     }
   }
 
-  private async writeBatch(batch: Waiting[]): Promise<void> {
+  private async writeBatch(batch: Batch): Promise<void> {
     let stage = 'open';
     try {
       if (this.rollRequested || !this.fh) {
         await this.closeFile();
         this.rollRequested = false;
-        await this.openFile(batch[0]!.zxid);
+        await this.openFile(batch.firstZxid);
       }
-      const bytes = frameEntries(batch.map((w) => w.payload));
+      const bytes = batch.out.view();
       stage = 'preallocate';
       await this.preallocate(this.pos + bytes.length);
       // With forceSync the file is open with O_DSYNC: the write returns once the bytes (and the
@@ -155,16 +210,15 @@ export class TxnLog {
       stage = this.opts.forceSync ? 'write (O_DSYNC)' : 'write';
       const t0 = performance.now();
       await writeFully(this.fh!, bytes, this.pos);
-      if (this.opts.forceSync) this.recordFsync(performance.now() - t0, batch.length);
+      if (this.opts.forceSync) this.recordFsync(performance.now() - t0, batch.txns);
       this.pos += bytes.length;
-      this.counters.txnsWritten += batch.length;
+      this.counters.txnsWritten += batch.txns;
       this.counters.batches += 1;
-      this.counters.txnsInCurrentFile += batch.length;
+      this.counters.txnsInCurrentFile += batch.txns;
+      this.recycle(batch.out);
       // Acknowledge in a later turn, so the loop hands the next batch to the disk first and
       // applying and replying to this one overlaps the next write and fsync.
-      setImmediate(() => {
-        for (const w of batch) w.resolve();
-      });
+      setImmediate(batch.resolve);
     } catch (err) {
       await this.fail(err, stage, batch);
     }
@@ -229,7 +283,7 @@ export class TxnLog {
     if (fh) await fh.close();
   }
 
-  private async fail(err: unknown, stage: string, batch: Waiting[]): Promise<void> {
+  private async fail(err: unknown, stage: string, batch: Batch): Promise<void> {
     const code = errnoCode(err);
     const file = this.fileName ?? this.opts.dir;
     this.counters.diskFaults += 1;
@@ -254,9 +308,8 @@ export class TxnLog {
       }`,
     );
     this.failed = fault;
-    this.opts.logger.error({ code, file, stage, txns: batch.length }, fault.message);
-    const rejected = [...batch, ...this.waiting.splice(0)];
-    for (const w of rejected) w.reject(fault);
+    this.opts.logger.error({ code, file, stage, txns: batch.txns }, fault.message);
+    for (const b of [batch, ...this.queue.splice(0)]) b.reject(fault);
     this.opts.onFault?.(fault);
   }
 
