@@ -146,7 +146,9 @@ export async function runEnsembleUp(argv: string[], io: CliIo): Promise<number> 
         }
         io.err(`zkts ensemble up: ${m.name} exited unexpectedly (${how}); restarting it in 1 s\n`);
         setTimeout(() => {
-          if (!stopping) proc.start();
+          if (stopping) return;
+          proc.start();
+          io.err(`zkts ensemble up: ${m.name} restarted, pid ${proc.pid}\n`);
         }, restartDelayMs);
       }, 250);
     };
