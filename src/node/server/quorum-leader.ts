@@ -46,6 +46,7 @@ export class QuorumLeader implements Committer {
     { resolve: () => void; reject: (err: Error) => void }
   >();
   private timer: NodeJS.Timeout | null = null;
+  private timerAtMs = Number.NaN;
   private ended: Error | null = null;
 
   constructor(
@@ -135,11 +136,21 @@ export class QuorumLeader implements Committer {
         this.end(new Error(o.reason));
         return;
       case 'wake-at': {
+        // Most inputs repeat the same deadline: keep the timer rather than re-arm it each time.
+        if (o.atMs === this.timerAtMs && (this.timer !== null || !Number.isFinite(o.atMs))) return;
+        this.timerAtMs = o.atMs;
         if (this.timer !== null) clearTimeout(this.timer);
         const delay = Number.isFinite(o.atMs)
           ? Math.max(0, o.atMs - this.clock.monotonicMs())
           : null;
-        this.timer = delay === null ? null : setTimeout(() => this.input({ kind: 'tick' }), delay);
+        this.timer =
+          delay === null
+            ? null
+            : setTimeout(() => {
+                this.timer = null;
+                this.timerAtMs = Number.NaN;
+                this.input({ kind: 'tick' });
+              }, delay);
         return;
       }
     }

@@ -40,6 +40,7 @@ export interface LearnerPorts {
 export class QuorumLearner {
   private state: LearnerState | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private timerAtMs = Number.NaN;
   private ended = false;
   /** While a port's async work runs, inputs wait here in order. */
   private blocked = false;
@@ -158,9 +159,15 @@ export class QuorumLearner {
         this.finish(o.reason);
         return undefined;
       case 'wake-at': {
+        if (o.atMs === this.timerAtMs && this.timer !== null) return undefined;
+        this.timerAtMs = o.atMs;
         if (this.timer !== null) clearTimeout(this.timer);
         this.timer = setTimeout(
-          () => this.input({ kind: 'tick' }),
+          () => {
+            this.timer = null;
+            this.timerAtMs = Number.NaN;
+            this.input({ kind: 'tick' });
+          },
           Math.max(0, o.atMs - this.clock.monotonicMs()),
         );
         return undefined;

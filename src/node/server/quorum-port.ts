@@ -40,12 +40,14 @@ export class QuorumPortServer {
   }
 
   send(conn: number, packet: QuorumPacket): void {
-    this.socks.get(conn)?.write(encodeQuorumPacket(packet));
+    const sock = this.socks.get(conn);
+    if (sock !== undefined) corkedWrite(sock, encodeQuorumPacket(packet));
   }
 
   /** Raw bytes in stream order (the snapshot after SNAP). */
   sendRaw(conn: number, bytes: Buffer): void {
-    this.socks.get(conn)?.write(bytes);
+    const sock = this.socks.get(conn);
+    if (sock !== undefined) corkedWrite(sock, bytes);
   }
 
   close(conn: number): void {
@@ -74,6 +76,18 @@ export class QuorumPortServer {
     });
     this.handlers.connected(conn);
   }
+}
+
+/**
+ * Packets written in one turn of the event loop (a burst of PROPOSALs, COMMITs or ACKs) leave
+ * in one segment: the socket is corked on the first write and uncorked on the next tick.
+ */
+function corkedWrite(sock: net.Socket, bytes: Buffer): void {
+  if (sock.writableCorked === 0) {
+    sock.cork();
+    process.nextTick(() => sock.uncork());
+  }
+  sock.write(bytes);
 }
 
 /** Reads the snapshot that follows SNAP; returns the bytes it used, or null for "need more". */
@@ -153,7 +167,10 @@ export async function connectToLeader(o: ConnectOptions): Promise<LearnerLink> {
       });
       sock.on('error', () => sock.destroy());
       sock.on('close', () => o.onClose());
-      return { send: (p) => void sock.write(encodeQuorumPacket(p)), close: () => sock.destroy() };
+      return {
+        send: (p) => corkedWrite(sock, encodeQuorumPacket(p)),
+        close: () => sock.destroy(),
+      };
     } catch (err) {
       lastErr = err;
     }

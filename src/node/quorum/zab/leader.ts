@@ -150,23 +150,10 @@ export function leaderStep(
     return { state: s, outputs: out };
   }
   if (prev === null) throw new Error('leader machine not started');
-  const s: LeaderState = {
-    ...prev,
-    learners: new Map(
-      [...prev.learners].map(([k, v]) => [k, { ...v, unacked: new Map(v.unacked) }]),
-    ),
-    outstanding: new Map(
-      [...prev.outstanding].map(([k, v]) => [
-        k,
-        { ...v, acks: new Set(v.acks), syncs: [...v.syncs] },
-      ]),
-    ),
-    connectingVoters: new Set(prev.connectingVoters),
-    epochAcks: new Set(prev.epochAcks),
-    newLeaderAcks: new Set(prev.newLeaderAcks),
-    committedLog: [...prev.committedLog],
-    sessions: new Map([...prev.sessions].map(([k, v]) => [k, { ...v }])),
-  };
+  // The machine owns its state and updates it in place: copying the learners, proposals,
+  // committed log and sessions on every input cost more than the work itself at high rates.
+  // Callers must not keep or reuse `prev` after the call.
+  const s = prev;
   if (s.phase !== 'stopped') {
     switch (input.kind) {
       case 'learner-connected':

@@ -132,14 +132,8 @@ export function learnerStep(
     return { state: s, outputs: out };
   }
   if (prev === null) throw new Error('learner machine not started');
-  const s: LearnerState = {
-    ...prev,
-    notLogged: [...prev.notLogged],
-    committedInSync: new Set(prev.committedInSync),
-    pending: [...prev.pending],
-    ackQueue: [...prev.ackQueue],
-    touches: new Map(prev.touches),
-  };
+  // Updated in place (as the leader machine): callers must not reuse `prev`.
+  const s = prev;
   if (s.phase === 'stopped') return { state: s, outputs: out };
   switch (input.kind) {
     case 'connected':
