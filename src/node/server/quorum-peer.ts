@@ -266,8 +266,10 @@ export class QuorumPeer {
       {
         send: (conn, p) => {
           if (!live()) return;
-          // Apache's leader-side figures (mntr zk_diff_count, zk_snap_count); TRUNC has none.
-          if (p.type === PacketType.DIFF) zk.stats.count('diff_count');
+          // Apache's leader-side figures (mntr zk_diff_count, zk_snap_count): a TRUNC sync
+          // counts as a non-snapshot (diff) sync there too.
+          if (p.type === PacketType.DIFF || p.type === PacketType.TRUNC)
+            zk.stats.count('diff_count');
           else if (p.type === PacketType.SNAP) zk.stats.count('snap_count');
           this.port?.send(conn, p);
         },
