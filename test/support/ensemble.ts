@@ -219,6 +219,8 @@ class Member implements EnsembleMember {
     const child = this.child;
     if (child === undefined || exited(child)) return;
     child.kill('SIGTERM');
+    // A member a test froze with SIGSTOP gets the SIGTERM only once it runs again.
+    child.kill('SIGCONT');
     if (!(await waitExit(child, stopGraceMs))) await this.kill();
   }
 
