@@ -6,7 +6,7 @@
 import { limits } from '../../shared/limits.js';
 import { ErrorCode, ZkError } from '../proto/errors.js';
 import { CreateMode, OpCode, Perms } from '../proto/opcodes.js';
-import type { CreateRequest, MultiOp, Request } from '../proto/requests.js';
+import type { CreateRequest, MultiOp, ReconfigRequest, Request } from '../proto/requests.js';
 import type { Id, LoggedTxn, Txn } from '../proto/types.js';
 import { checkPerm, fixupAcl } from '../tree/acl.js';
 import { ephemeralKind } from '../tree/ephemeral.js';
@@ -18,6 +18,12 @@ export interface PrepareConfig {
   reconfigEnabled: boolean;
   standalone: boolean;
   enforceQuota: boolean;
+  /**
+   * The established leader's reconfig planner (quorum/reconfig.ts planReconfig): the new
+   * config text for a reconfig txn under `zxid`, or a ZkError. Absent where this server
+   * cannot reconfigure (standalone: UNIMPLEMENTED, as Apache).
+   */
+  reconfig?: (request: ReconfigRequest, zxid: bigint) => Buffer;
 }
 
 export interface PrepareContext {
@@ -76,6 +82,8 @@ export function isWriteRequest(type: number): boolean {
 export function isReadRequest(type: number): boolean {
   return READ_TYPES.has(type);
 }
+
+const CONFIG_NODE = '/zookeeper/config';
 
 const bad = (code: number): never => {
   throw new ZkError(code);
@@ -265,11 +273,17 @@ function prepareOne(req: WriteRequest | MultiOp, ctx: PrepareContext, view: Pend
         version: nextVersion(node.stat.aversion, version),
       };
     }
-    case OpCode.reconfig:
-      checkSession(ctx);
+    case OpCode.reconfig: {
       if (!ctx.config.reconfigEnabled) bad(ErrorCode.reconfigDisabled);
-      // Standalone servers cannot reconfigure; quorum reconfig is the quorum layer's job.
-      return bad(ErrorCode.unimplemented);
+      checkSession(ctx);
+      const plan = ctx.config.reconfig;
+      if (plan === undefined) return bad(ErrorCode.unimplemented);
+      const data = plan(req.request, ctx.zxid);
+      // Only a super user passes: the node's ACL is world:anyone read.
+      if (!checkPerm(record(view, CONFIG_NODE).acl, Perms.write, ctx.authIds))
+        bad(ErrorCode.noAuth);
+      return { type: OpCode.reconfig, path: CONFIG_NODE, data, version: -1 };
+    }
     case OpCode.createSession:
       return { type: OpCode.createSession, timeOutMs: req.request.timeOutMs };
     case OpCode.closeSession:
