@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readMemberState } from './members.js';
+import { readMemberState, requestYield } from './members.js';
 
 const captures = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -80,5 +80,65 @@ describe('readMemberState', () => {
     await new Promise<void>((r) => server!.close(() => r()));
     server = undefined;
     expect(await readMemberState(addr, 500)).toEqual({ role: 'unknown' });
+  });
+});
+
+describe('requestYield', () => {
+  async function answering(status: number, body: string): Promise<string> {
+    server = createServer((_req, res) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(body);
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it("Apache 3.8's answer (200 with an Unknown command error) means the member cannot yield", async () => {
+    // What Apache ZooKeeper 3.8.x's admin server answers, byte for byte.
+    const addr = await answering(
+      200,
+      '{\n  "command" : "yield_leadership",\n  "error" : "Unknown command: yield_leadership"\n}',
+    );
+    expect(await requestYield(addr)).toEqual({
+      outcome: 'unsupported',
+      message: 'Unknown command: yield_leadership',
+    });
+  });
+
+  it('a plain 404 means the member cannot yield', async () => {
+    expect(await requestYield(await answering(404, 'Not Found'))).toEqual({
+      outcome: 'unsupported',
+      message: 'HTTP 404',
+    });
+  });
+
+  it("zkts's leader answers that it is yielding; a follower refuses", async () => {
+    const yielding = await answering(
+      200,
+      JSON.stringify({
+        command: 'yield_leadership',
+        yielding: true,
+        message: 'Yielding leadership',
+        error: null,
+      }),
+    );
+    expect(await requestYield(yielding)).toEqual({
+      outcome: 'yielding',
+      message: 'Yielding leadership',
+    });
+    await new Promise<void>((r) => server!.close(() => r()));
+    const follower = await answering(
+      200,
+      JSON.stringify({
+        command: 'yield_leadership',
+        yielding: false,
+        message: 'This server is not the leader',
+        error: null,
+      }),
+    );
+    expect(await requestYield(follower)).toEqual({
+      outcome: 'refused',
+      message: 'This server is not the leader',
+    });
   });
 });

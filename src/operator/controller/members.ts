@@ -92,3 +92,34 @@ export async function readMemberState(hostPort: string, timeoutMs = 2000): Promi
   }
   return state;
 }
+
+export type YieldAnswer =
+  | { outcome: 'yielding'; message: string }
+  /** the member has no such command (Apache ZooKeeper): 404 or "Unknown command" */
+  | { outcome: 'unsupported'; message: string }
+  /** it has the command but will not yield now (not the leader, no follower, not running) */
+  | { outcome: 'refused'; message: string };
+
+/**
+ * Asks a leader to hand leadership to a follower that has every txn (zkts's admin
+ * `yield_leadership`, the `ydld` 4lw). The answer only says that it started: the caller waits
+ * for another member to report itself leader.
+ */
+export async function requestYield(hostPort: string, timeoutMs = 5000): Promise<YieldAnswer> {
+  const res = await fetch(`http://${hostPort}/commands/yield_leadership`, {
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await res.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // Not JSON (a plain 404 page): judged by the status below.
+  }
+  const error = typeof body.error === 'string' ? body.error : undefined;
+  if (res.status === 404 || (error !== undefined && /unknown command/i.test(error)))
+    return { outcome: 'unsupported', message: error ?? `HTTP ${res.status}` };
+  const message = String(body.message ?? error ?? `HTTP ${res.status}`);
+  if (res.ok && body.yielding === true) return { outcome: 'yielding', message };
+  return { outcome: 'refused', message };
+}

@@ -33,7 +33,7 @@ import {
 } from '../specs/index.js';
 import type { EventRecorder } from './events.js';
 import { KubeError, objectPath, type Kube } from './kube.js';
-import { memberAddress, readMemberState, type MemberState } from './members.js';
+import { memberAddress, readMemberState, requestYield, type MemberState } from './members.js';
 import type { OperatorMetrics } from './metrics.js';
 import type { Reconfigurer } from './reconfig.js';
 
@@ -313,17 +313,46 @@ async function act(
         );
         break;
       }
-      case 'handOffLeadership':
-        // ZooKeeper has no command to move leadership; restarting the leader makes the
-        // (already restarted, synced) followers elect a new one among themselves.
-        log.info({ pod: a.pod, reason: a.reason }, 'leader restarts last');
+      case 'yieldLeadership': {
+        const admin = addresses.get(a.pod)?.admin;
+        if (!admin) throw new Error(`no admin address for the leader ${a.pod} to ask to yield`);
+        const answer = await requestYield(admin);
+        if (answer.outcome === 'unsupported') {
+          // Apache ZooKeeper cannot hand leadership off: restarting the leader makes the
+          // (already restarted, synced) followers elect a new one among themselves.
+          log.info({ pod: a.pod, answer: answer.message }, 'leader cannot yield: restart it');
+          await d.events.record(
+            cr.metadata,
+            'Normal',
+            'LeaderHandOff',
+            `${a.pod} has no yield command (${answer.message}); its restart triggers an election among the updated followers`,
+          );
+          break;
+        }
+        if (answer.outcome === 'refused')
+          throw new Error(`${a.pod} did not yield leadership: ${answer.message}`);
+        log.info({ pod: a.pod, reason: a.reason, answer: answer.message }, 'leader yielding');
         await d.events.record(
           cr.metadata,
           'Normal',
-          'LeaderHandOff',
-          `${a.reason}; the restart triggers an election among the updated followers`,
+          'YieldingLeadership',
+          `${a.reason}: ${answer.message}`,
         );
-        break;
+        const c = e.spec.config;
+        const timeoutMs = (c.initLimit + c.syncLimit) * c.tickTime + 5000;
+        const next = await waitForOtherLeader(o, addresses, a.pod, timeoutMs);
+        if (!next)
+          throw new Error(`${a.pod} yielded, but no other member leads after ${timeoutMs} ms`);
+        log.info({ from: a.pod, to: next }, 'leadership moved');
+        await d.events.record(
+          cr.metadata,
+          'Normal',
+          'LeadershipMoved',
+          `leadership moved from ${a.pod} to ${next}; ${a.pod} restarts as a follower once the quorum is healthy`,
+        );
+        // What this round observed is stale now: the next one restarts the old leader.
+        return;
+      }
       case 'deletePod':
         log.info({ pod: a.pod, reason: a.reason }, 'deleting pod');
         await d.events.record(cr.metadata, 'Normal', 'RestartingMember', a.reason);
@@ -341,6 +370,29 @@ async function act(
         break;
     }
   }
+}
+
+/** Polls the other members until one reports itself leader; its pod name, or undefined. */
+async function waitForOtherLeader(
+  o: Observed,
+  addresses: Map<string, { admin: string; client: string }>,
+  oldLeader: string,
+  timeoutMs: number,
+): Promise<string | undefined> {
+  const others = o.members
+    .filter((m) => m.pod !== oldLeader && !m.terminating)
+    .flatMap((m) => {
+      const admin = addresses.get(m.pod)?.admin;
+      return admin ? [{ pod: m.pod, admin }] : [];
+    });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const roles = await Promise.all(others.map((m) => readMemberState(m.admin, 1000)));
+    const i = roles.findIndex((r) => r.role === 'leader');
+    if (i >= 0) return others[i]!.pod;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
 }
 
 /** A joining member's line in reconfig's form: server.N=host:quorum:election:participant;client. */

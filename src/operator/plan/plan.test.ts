@@ -50,8 +50,8 @@ const brief = (actions: Action[]) =>
         return `add:${a.ordinal}`;
       case 'reconfigRemove':
         return `remove:${a.ordinal}`;
-      case 'handOffLeadership':
-        return `handoff:${a.pod}`;
+      case 'yieldLeadership':
+        return `yield:${a.pod}`;
       case 'deletePod':
         return `delete:${a.pod}`;
       case 'deletePvc':
@@ -200,11 +200,35 @@ describe('planNext', () => {
       ['apply:3', 'delete:zk-1'],
     ],
     [
-      'rolling upgrade restarts the leader last, after handing leadership away',
+      'rolling upgrade asks the leader to yield before restarting it last',
       healthy(3, { 0: { upToDate: false } }),
       { replicas: 3 },
       'RollingUpgrade',
-      ['apply:3', 'handoff:zk-0', 'delete:zk-0'],
+      ['apply:3', 'yield:zk-0', 'delete:zk-0'],
+    ],
+    [
+      'after the yield the old leader is an outdated follower: restarted as one',
+      healthy(3, { 0: { upToDate: false, role: 'follower' }, 1: { role: 'leader' } }),
+      { replicas: 3 },
+      'RollingUpgrade',
+      ['apply:3', 'delete:zk-0'],
+    ],
+    [
+      'after the yield, wait until the new leader has every follower synced',
+      {
+        ...healthy(3, { 0: { upToDate: false, role: 'follower' }, 1: { role: 'leader' } }),
+        syncedFollowers: 1,
+      },
+      { replicas: 3 },
+      'RollingUpgrade',
+      ['apply:3', 'wait'],
+    ],
+    [
+      'while the quorum is unhealthy the leader is not asked to yield',
+      { ...healthy(3, { 0: { upToDate: false } }), syncedFollowers: 1 },
+      { replicas: 3 },
+      'RollingUpgrade',
+      ['apply:3', 'wait'],
     ],
     [
       'rolling upgrade waits while a restarted member has not synced',
@@ -236,7 +260,7 @@ describe('planNext', () => {
       healthy(1, { 0: { upToDate: false } }),
       { replicas: 1 },
       'RollingUpgrade',
-      ['apply:1', 'handoff:zk-0', 'delete:zk-0'],
+      ['apply:1', 'delete:zk-0'],
     ],
     [
       'no quorum: a not-ready outdated pod is restarted (it serves nothing)',
@@ -304,6 +328,71 @@ describe('planNext', () => {
       'apply:3,deletePvc:3',
       'apply:3',
     ]);
+  });
+
+  /**
+   * A rolling upgrade of 3 members played out, the controller's part simulated: a deleted pod
+   * comes back up to date as a follower; a yield moves leadership to the lowest updated
+   * follower when the member has the command, and does nothing when it has not (Apache).
+   */
+  function rollOut(canYield: boolean) {
+    let o = healthy(3, { 0: { upToDate: false }, 1: { upToDate: false }, 2: { upToDate: false } });
+    const trail: string[] = [];
+    const leaderRestarts: boolean[] = [];
+    for (let step = 0; step < 20; step++) {
+      const p = planNext(o, desired({ replicas: 3 }));
+      trail.push(brief(p.actions).slice(1).join(','));
+      if (p.phase === 'Stable') return { trail, leaderRestarts, o };
+      for (const a of p.actions) {
+        if (a.type === 'yieldLeadership' && canYield) {
+          const next = o.members.find((m) => m.upToDate && m.pod !== a.pod)!;
+          o = {
+            ...o,
+            members: o.members.map((m) => ({
+              ...m,
+              role: m === next ? 'leader' : 'follower',
+            })),
+          };
+          break; // leadership moved: the round ends
+        }
+        if (a.type === 'deletePod') {
+          const m = o.members.find((x) => x.pod === a.pod)!;
+          leaderRestarts.push(m.role === 'leader');
+          const leaderLeft = m.role === 'leader';
+          o = {
+            ...o,
+            members: o.members.map((x) =>
+              x === m
+                ? { ...x, upToDate: true, role: 'follower' }
+                : leaderLeft && x.ordinal === (m.ordinal + 1) % 3
+                  ? { ...x, role: 'leader' }
+                  : x,
+            ),
+          };
+        }
+      }
+    }
+    throw new Error(`did not settle: ${trail.join(' | ')}`);
+  }
+
+  it('a rolling upgrade of members that can yield never restarts a pod while it leads', () => {
+    const { trail, leaderRestarts, o } = rollOut(true);
+    expect(trail).toEqual([
+      'delete:zk-1',
+      'delete:zk-2',
+      'yield:zk-0,delete:zk-0',
+      'delete:zk-0',
+      '',
+    ]);
+    expect(leaderRestarts).toEqual([false, false, false]);
+    expect(o.members.every((m) => m.upToDate)).toBe(true);
+    expect(o.members.find((m) => m.role === 'leader')?.pod).toBe('zk-1');
+  });
+
+  it('members without the command (Apache) get the leader restarted last, as before', () => {
+    const { trail, leaderRestarts } = rollOut(false);
+    expect(trail).toEqual(['delete:zk-1', 'delete:zk-2', 'yield:zk-0,delete:zk-0', '']);
+    expect(leaderRestarts).toEqual([false, false, true]);
   });
 });
 

@@ -189,13 +189,20 @@ function rollingStep(
         reason: `restart follower ${follower.pod} on the new template`,
       },
     ];
+  const restart: Action = {
+    type: 'deletePod',
+    pod: leaderPod,
+    reason: `restart the leader ${leaderPod} last`,
+  };
+  // A lone member has no one to hand leadership to.
+  if (o.votingServerIds === undefined || o.votingServerIds.length < 2) return [restart];
   return [
     {
-      type: 'handOffLeadership',
+      type: 'yieldLeadership',
       pod: leaderPod,
-      reason: `${leaderPod} leads and is the last on the old template: hand leadership away first`,
+      reason: `${leaderPod} leads and is the last on the old template: hand leadership to an updated follower before restarting it`,
     },
-    { type: 'deletePod', pod: leaderPod, reason: `restart the leader ${leaderPod} last` },
+    restart,
   ];
 }
 

@@ -38,7 +38,13 @@ export type Action =
   | { type: 'applyChildren'; memberCount: number; reason: string }
   | { type: 'reconfigAdd'; ordinal: number; reason: string }
   | { type: 'reconfigRemove'; ordinal: number; reason: string }
-  | { type: 'handOffLeadership'; pod: string; reason: string }
+  /**
+   * Ask the leader to hand leadership to a follower that has every txn. When leadership moved,
+   * the controller ends the round there (what it observed is stale); the next round restarts
+   * the old leader as a follower. A member without the command (Apache ZooKeeper) is no error:
+   * the controller goes on with the next action, the leader's restart.
+   */
+  | { type: 'yieldLeadership'; pod: string; reason: string }
   | { type: 'deletePod'; pod: string; reason: string }
   | { type: 'deletePvc'; ordinal: number; reason: string }
   | { type: 'wait'; reason: string };
