@@ -23,6 +23,12 @@ export interface BenchOptions {
   outDir: string;
   /** Run zkts under --cpu-prof, writing .cpuprofile files here. */
   profileDir: string | null;
+  /** A built zkts checkout measured as target `baseline` in the same run (A/B of a change). */
+  baselineDir: string | null;
+  /** The built zkts checkout measured as target `zkts` (default: this repository). */
+  zktsDir: string | null;
+  /** Extra node flags for the zkts target only (e.g. V8 heap settings), space-separated. */
+  zktsNodeFlags: string[];
 }
 
 export const usage = `npm run bench -- [options]     (each option also as BENCH_<NAME>, e.g. BENCH_TARGETS=apache)
@@ -39,7 +45,11 @@ export const usage = `npm run bench -- [options]     (each option also as BENCH_
   --payload BYTES  data size for set and create, and of the nodes read by get (default 1024)
   --keys N         nodes read and written by get and set (default 1000)
   --out DIR        where issue2-<timestamp>.json and .md go (default bench/results)
-  --profile DIR    run zkts under node --cpu-prof, profiles in DIR`;
+  --profile DIR    run zkts under node --cpu-prof, profiles in DIR
+  --baseline DIR   also run the zkts built in DIR (e.g. git archive of an older commit, built)
+                   as target "baseline", alternated with the others in the same run
+  --zkts-dir DIR   measure the zkts built in DIR as target "zkts" (default: this repository)
+  --zkts-node-flags "F..."  extra node flags for target "zkts" only (A/B of runtime settings)`;
 
 function raw(argv: string[]): Map<string, string> {
   const m = new Map<string, string>();
@@ -78,6 +88,9 @@ const known = [
   'keys',
   'out',
   'profile',
+  'baseline',
+  'zkts-dir',
+  'zkts-node-flags',
 ];
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
@@ -110,6 +123,11 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   if (connect !== null && !/^[^:]+:\d+$/.test(connect))
     throw new Error(`--connect wants host:port, got ${connect}`);
   const count = m.has('count') ? Math.floor(num('count', 0, 1)) : null;
+  const baselineDir = m.get('baseline') ?? null;
+  const targets = list<Target>('targets', ['apache', 'zkts']);
+  if (baselineDir !== null && !targets.includes('baseline')) targets.push('baseline');
+  if (baselineDir === null && targets.includes('baseline'))
+    throw new Error('target baseline needs --baseline DIR');
   return {
     durationSec: num('duration', 10, 0.1),
     warmupSec: num('warmup', 3, 0),
@@ -117,7 +135,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     sessions: Math.floor(num('sessions', 8, 1)),
     inflight: Math.floor(num('inflight', 32, 1)),
     ops: list('ops', benchOps),
-    targets: list<Target>('targets', ['apache', 'zkts']),
+    targets,
     connect,
     reps: Math.floor(num('reps', 3, 1)),
     workers: Math.floor(num('workers', 2, 1)),
@@ -125,5 +143,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     keys: Math.floor(num('keys', 1000, 1)),
     outDir: m.get('out') ?? 'bench/results',
     profileDir: m.get('profile') ?? null,
+    baselineDir,
+    zktsDir: m.get('zkts-dir') ?? null,
+    zktsNodeFlags: (m.get('zkts-node-flags') ?? '').split(/\s+/).filter(Boolean),
   };
 }

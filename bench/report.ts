@@ -20,7 +20,7 @@ export interface SummaryRow {
   generatorCores: number;
   serverCores: number | null;
   machineBusy: number;
-  /** zkts row only, when Apache ran too. */
+  /** zkts (and baseline) rows only, when Apache ran too. */
   opsRatio?: number;
   p99Ratio?: number;
 }
@@ -53,18 +53,22 @@ export function summarise(ms: Measurement[], ops: BenchOp[], targets: string[]):
       });
     }
     const a = rows.find((r) => r.op === op && r.target === 'apache');
-    const z = rows.find((r) => r.op === op && r.target === 'zkts');
-    if (a && z) {
-      z.opsRatio = z.opsPerSec / a.opsPerSec;
-      z.p99Ratio = z.p99Ms / a.p99Ms;
-    }
+    for (const z of rows.filter((r) => r.op === op && r.target !== 'apache'))
+      if (a) {
+        z.opsRatio = z.opsPerSec / a.opsPerSec;
+        z.p99Ratio = z.p99Ms / a.p99Ms;
+      }
   }
   return rows;
 }
 
-const label = (t: string): string => (t === 'apache' ? 'Apache 3.8' : t);
+const label = (t: string): string =>
+  t === 'apache' ? 'Apache 3.8' : t === 'baseline' ? 'zkts baseline' : t;
 const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '–');
 const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '–');
+/** Server CPU time per completed op: less sensitive to a busy machine than ops/s. */
+const cpuPerOp = (cores: number | null, opsPerSec: number): string =>
+  cores === null || opsPerSec <= 0 ? '–' : ((cores * 1e6) / opsPerSec).toFixed(1);
 
 export function markdown(
   rows: SummaryRow[],
@@ -89,7 +93,9 @@ export function markdown(
         `${r.opsRatio === undefined ? '' : f2(r.opsRatio) + '×'} | ` +
         `${r.p99Ratio === undefined ? '' : f2(r.p99Ratio) + '×'} | ${r.errors} |`,
     );
-  const aims = rows.filter((r) => r.opsRatio !== undefined && (r.op === 'get' || r.op === 'set'));
+  const aims = rows.filter(
+    (r) => r.target === 'zkts' && r.opsRatio !== undefined && (r.op === 'get' || r.op === 'set'),
+  );
   if (aims.length > 0) {
     out.push('', 'Aim (issue 2): ≥ 1.5× Apache ops/s on get and set at no worse p99.');
     for (const r of aims) {
@@ -99,29 +105,41 @@ export function markdown(
       );
     }
   }
+  if (o.baselineDir !== null) {
+    out.push('', `A/B: zkts against the baseline build in ${o.baselineDir} (same run):`);
+    for (const z of rows.filter((r) => r.target === 'zkts')) {
+      const b = rows.find((r) => r.op === z.op && r.target === 'baseline');
+      if (b)
+        out.push(
+          `- ${z.op}: ${f2(z.opsPerSec / b.opsPerSec)}× the baseline's ops/s, p99 ${f2(z.p99Ms / b.p99Ms)}×`,
+        );
+    }
+  }
   out.push(
     '',
     'CPU during the measured windows (median; 1.0 = one core busy; machine busy is over all cores and all processes):',
     '',
-    '| op | target | generator cores | server cores | machine busy |',
-    '| --- | --- | ---: | ---: | ---: |',
+    '| op | target | generator cores | server cores | server CPU µs/op | machine busy |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
   );
   for (const r of rows)
     out.push(
-      `| ${r.op} | ${label(r.target)} | ${f2(r.generatorCores)} | ${r.serverCores === null ? '–' : f2(r.serverCores)} | ${(r.machineBusy * 100).toFixed(0)} % |`,
+      `| ${r.op} | ${label(r.target)} | ${f2(r.generatorCores)} | ${r.serverCores === null ? '–' : f2(r.serverCores)} | ` +
+        `${cpuPerOp(r.serverCores, r.opsPerSec)} | ${(r.machineBusy * 100).toFixed(0)} % |`,
     );
   out.push(
     '',
     'Every run:',
     '',
-    '| rep | op | target | ops/s | p50 ms | p99 ms | p99.9 ms | gen cores | server cores | machine busy | load1 |',
+    '| rep | op | target | ops/s | p50 ms | p99 ms | p99.9 ms | gen cores | server cores | server µs/op | machine busy | load1 |',
   );
-  out.push('| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  out.push('| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const m of ms) {
     const r = m.result;
     out.push(
       `| ${m.rep} | ${r.op} | ${label(m.target)} | ${r.opsPerSec} | ${f3(r.p50Ms)} | ${f3(r.p99Ms)} | ${f3(r.p999Ms)} | ` +
         `${f2(r.cpu.generatorCores)} | ${r.cpu.serverCores === null ? '–' : f2(r.cpu.serverCores)} | ` +
+        `${cpuPerOp(r.cpu.serverCores, r.opsPerSec)} | ` +
         `${(r.cpu.machineBusy * 100).toFixed(0)} % | ${r.cpu.loadavg1.toFixed(2)} |`,
     );
   }

@@ -28,7 +28,13 @@ async function start(target: Target | 'external', o: BenchOptions): Promise<Serv
   const h =
     target === 'apache'
       ? await startApache()
-      : await startZktsServer(o.profileDir ? { profileDir: o.profileDir } : {});
+      : target === 'baseline'
+        ? await startZktsServer({ root: resolve(o.baselineDir!) })
+        : await startZktsServer({
+            ...(o.profileDir ? { profileDir: o.profileDir } : {}),
+            ...(o.zktsDir ? { root: resolve(o.zktsDir) } : {}),
+            nodeFlags: o.zktsNodeFlags,
+          });
   return { host: h.host, port: h.port, pid: h.pid, stop: () => h.stop() };
 }
 

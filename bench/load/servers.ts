@@ -10,8 +10,13 @@ import { startApacheZk } from '../../test/support/apache-zk.js';
 import { freePort } from '../../test/support/ports.js';
 import { spawnServer, type ServerHandle } from '../../test/support/process-group.js';
 
-export type Target = 'apache' | 'zkts';
-export const targetNames: Record<Target, string> = { apache: 'Apache 3.8', zkts: 'zkts' };
+/** baseline: another built zkts checkout (--baseline DIR), for same-run A/B of a change. */
+export type Target = 'apache' | 'zkts' | 'baseline';
+export const targetNames: Record<Target, string> = {
+  apache: 'Apache 3.8',
+  zkts: 'zkts',
+  baseline: 'zkts baseline',
+};
 
 /** The repository root: the nearest folder above this file holding package.json. */
 export function repoRoot(): string {
@@ -29,8 +34,10 @@ export function startApache(): Promise<ServerHandle> {
   return startApacheZk({ jvmFlags: ['-Xmx1000m', '-XX:-UseSerialGC', '-XX:+UseG1GC'] });
 }
 
-export async function startZktsServer(opts: { profileDir?: string } = {}): Promise<ServerHandle> {
-  const root = repoRoot();
+export async function startZktsServer(
+  opts: { profileDir?: string; root?: string; nodeFlags?: string[] } = {},
+): Promise<ServerHandle> {
+  const root = opts.root ?? repoRoot();
   for (const f of ['bin/zkts', 'dist/src/cli/main.js', 'dist/src/node/server/main.js'])
     if (!existsSync(join(root, f)))
       throw new Error(`zkts is not built (${f} missing): run \`npm run build\``);
@@ -56,9 +63,10 @@ export async function startZktsServer(opts: { profileDir?: string } = {}): Promi
       '',
     ].join('\n'),
   );
-  const nodeFlags = opts.profileDir
-    ? ['--cpu-prof', `--cpu-prof-dir=${resolve(opts.profileDir)}`]
-    : [];
+  const nodeFlags = [
+    ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(opts.profileDir)}`] : []),
+    ...(opts.nodeFlags ?? []),
+  ];
   return spawnServer({
     name: 'zkts',
     command: process.execPath,
