@@ -64,6 +64,7 @@ export async function recover(
     const path = join(opts.snapDir, c.name);
     try {
       const s = await readSnapshotFileForLoad(path);
+      s.zxid = c.zxid;
       target.loadSnapshot(s, c.zxid);
       snapshotZxid = c.zxid;
       snapshotFile = path;

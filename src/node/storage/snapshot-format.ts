@@ -275,7 +275,11 @@ export function decodeSnapshot(buf: Buffer, maxLengthBytes = 0xfffff * 2): Decod
 }
 
 /** A decoded snapshot whose nodes are still encoded in `raw` (see decodeSnapshotForLoad). */
-export type LoadableSnapshot = DecodedSnapshot & { raw: RawSnapshotNodes };
+export type LoadableSnapshot = DecodedSnapshot & {
+  raw: RawSnapshotNodes;
+  /** The zxid in the file name, set by the reader of a file (see SnapshotData.zxid). */
+  zxid?: bigint;
+};
 
 /** Bytes of a node record after its path and data: long ACL index + StatPersisted. */
 const NODE_FIXED_BYTES = 8 + 60;

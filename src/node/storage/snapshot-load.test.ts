@@ -1,9 +1,15 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OpCode } from '../proto/opcodes.js';
 import type { ACL } from '../proto/types.js';
 import { DataTree } from '../tree/data-tree.js';
 import { Harness } from '../txn/harness.js';
+import { silentLogger } from './logger.js';
+import { recover } from './recovery.js';
+import { writeSnapshotFile } from './snapshot-file.js';
 import {
   decodeSnapshot,
   decodeSnapshotForLoad,
@@ -126,5 +132,36 @@ describe('decodeSnapshotForLoad + DataTree.fromSnapshot (records read in place)'
       { zxidDigest: null, lastProcessedZxid: null },
     );
     expect(() => DataTree.fromSnapshot(decodeSnapshotForLoad(orphan))).toThrow(/before its parent/);
+  });
+});
+
+describe('recovery from a snapshot with no log after it', () => {
+  it('the tree continues from the zxid in the file name (FileSnap), so new txns sort after it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zkts-snaponly-'));
+    try {
+      const tree = sampleTree();
+      const zxid = 0x500000007n;
+      await writeSnapshotFile(dir, zxid, tree.exportSnapshot(), () => ({
+        zxidDigest: { zxid, digestVersion: 2, digest: tree.digest() },
+        lastProcessedZxid: null,
+      }));
+      let loaded: DataTree | undefined;
+      const r = await recover(
+        {
+          loadSnapshot: (s) => {
+            loaded = DataTree.fromSnapshot(s);
+          },
+          apply: () => {
+            throw new Error('no log');
+          },
+        },
+        { snapDir: dir, logDir: dir, decode: () => null as never, logger: silentLogger },
+      );
+      expect(r.lastZxid).toBe(zxid);
+      expect(loaded!.lastProcessedZxid).toBe(zxid);
+      expect(loaded!.digest()).toBe(tree.digest());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -759,6 +759,7 @@ export class DataTree {
     else tree.loadNodes(s.nodes);
     if (tree.table.find('/') === NONE) throw new Error('snapshot has no root node');
     tree.aclCache.purgeUnused();
+    if (s.zxid !== undefined) tree.lastProcessedZxid = s.zxid;
     return tree;
   }
 

@@ -15,6 +15,11 @@ export interface SnapshotData {
   acls: Map<bigint, ACL[]>;
   /** Parents before children. */
   nodes: Iterable<SnapshotNode>;
+  /**
+   * The zxid the snapshot file is named after: a loaded tree's lastProcessedZxid (FileSnap
+   * sets it from the name), so new txns continue after it even when no log follows.
+   */
+  zxid?: bigint;
   /** The same nodes still encoded, when the source has them so (a snapshot file being loaded). */
   raw?: RawSnapshotNodes;
 }
