@@ -13,6 +13,24 @@ export interface Watched {
   labelSelector?: string;
   /** the ensemble key(s) a changed object concerns */
   keysOf(obj: KubernetesObject): string[];
+  /**
+   * What of an object is worth a reconcile; an update that leaves it unchanged enqueues
+   * nothing. Unset: every update counts.
+   */
+  fingerprint?(obj: KubernetesObject): string;
+}
+
+/**
+ * An ensemble's spec, deletion and finalizers, but not its status: the operator's own status
+ * writes (members' zxids move with every session the operator opens) must not re-trigger
+ * reconciles, which would bypass the error back-off.
+ */
+export function ensembleFingerprint(o: KubernetesObject): string {
+  return JSON.stringify([
+    o.metadata?.generation,
+    o.metadata?.deletionTimestamp,
+    o.metadata?.finalizers,
+  ]);
 }
 
 export interface RunningInformers {
@@ -36,6 +54,7 @@ export function watchedResources(namespace: string | undefined): Watched[] {
     {
       path: `/apis/${API_GROUP_VERSION}${nsPart}/${PLURAL}`,
       keysOf: (o) => [`${o.metadata?.namespace}/${o.metadata?.name}`],
+      fingerprint: ensembleFingerprint,
     },
     { path: `/apis/apps/v1${nsPart}/statefulsets`, labelSelector: managed, keysOf: byOwner },
     { path: `/api/v1${nsPart}/pods`, labelSelector: managed, keysOf: byInstanceLabel },
@@ -69,10 +88,25 @@ export function startInformers(
       return { apiVersion: 'v1', kind: 'List', metadata: res.metadata ?? {}, items: res.items };
     };
     const inf = makeInformer<KubernetesObject>(kc, w.path, list, w.labelSelector);
+    const seen = new Map<string, string>(); // uid → fingerprint
     const onChange = (o: KubernetesObject) => w.keysOf(o).forEach(enqueue);
-    inf.on('add', onChange);
-    inf.on('update', onChange);
-    inf.on('delete', onChange);
+    const remember = (o: KubernetesObject) => {
+      if (w.fingerprint && o.metadata?.uid) seen.set(o.metadata.uid, w.fingerprint(o));
+    };
+    inf.on('add', (o) => {
+      remember(o);
+      onChange(o);
+    });
+    inf.on('update', (o) => {
+      const uid = o.metadata?.uid;
+      if (w.fingerprint && uid !== undefined && seen.get(uid) === w.fingerprint(o)) return;
+      remember(o);
+      onChange(o);
+    });
+    inf.on('delete', (o) => {
+      if (o.metadata?.uid) seen.delete(o.metadata.uid);
+      onChange(o);
+    });
     let failures = 0;
     inf.on('connect', () => {
       failures = 0;
