@@ -92,7 +92,12 @@ async function measureTarget(
         payloadBytes: o.payloadBytes,
         timeoutMs: 30_000,
         log,
+      }).catch((err: unknown) => {
+        log(`  failover ${target} #${t}: failed: ${message(err)}`);
+        rec.unavailable.push({ rep, target, what: `failover #${t}`, reason: message(err) });
+        return null;
       });
+      if (result === null) continue;
       log(
         `  failover ${target} #${t}: ${result.failoverMs ?? 'no write'} ms (killed ${result.killedSid}, ` +
           `new leader ${result.newLeaderSid}, lost ${result.lost})`,
@@ -108,9 +113,16 @@ async function measureTarget(
           inflightPerWriter: 4,
           timeoutMs: 10_000,
           log,
+        }).catch((err: unknown) => {
+          log(`  handoff #${t}: failed: ${message(err)}`);
+          rec.unavailable.push({ rep, target, what: `handoff #${t}`, reason: message(err) });
+          return null;
         });
+        if (result === null) continue;
         log(
-          `  handoff #${t}: ${result.available ? `longest gap ${result.maxGapMs} ms, lost ${result.lost}` : 'not available'}`,
+          `  handoff #${t}: ${result.available ? 'handed off' : 'no other leader'}, leader ` +
+            `${result.oldLeaderSid} → ${result.leaderAfterSid ?? '?'}, longest gap ${result.maxGapMs} ms, ` +
+            `lost ${result.lost ?? `not checked (${result.checkError})`}`,
         );
         rec.handoff.push({ rep, result });
       }

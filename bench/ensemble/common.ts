@@ -56,11 +56,7 @@ export async function missingOnMembers(
 ): Promise<{ server: string; missing: number; children: number }[]> {
   const out: { server: string; missing: number; children: number }[] = [];
   for (const m of e.members.filter((x) => x.running)) {
-    const c = await ZkClient.connect(addressOf(m), {
-      sessionTimeoutMs: 30_000,
-      reconnect: false,
-      connectTimeoutMs: 5_000,
-    });
+    const c = await connectWithin(addressOf(m), 30_000);
     try {
       await c.sync(dir);
       const r = await c.getChildren(dir);
@@ -77,6 +73,23 @@ export async function missingOnMembers(
     }
   }
   return out;
+}
+
+/** Connects to one server, retrying while it is between roles (after a failover or handoff). */
+export async function connectWithin(address: string, timeoutMs: number): Promise<ZkClient> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await ZkClient.connect(address, {
+        sessionTimeoutMs: 30_000,
+        reconnect: false,
+        connectTimeoutMs: 5_000,
+      });
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(200);
+    }
+  }
 }
 
 /** Polls until `member` serves as leader or follower (it has rejoined). */

@@ -31,6 +31,9 @@ export interface FailoverResult {
   lost: number;
   reconnects: number;
   failures: Record<string, number>;
+  reconnectErrors: Record<string, number>;
+  /** Acknowledged writes missing per running server. */
+  missingByServer: Record<string, number>;
 }
 
 export interface FailoverOptions {
@@ -83,11 +86,13 @@ export async function failoverTrial(e: EnsembleLike, o: FailoverOptions): Promis
   await writer.stop();
   let newLeaderSid: number | null = null;
   let lost = 0;
+  const missingByServer: Record<string, number> = {};
   try {
     const newLeader = await e.waitForQuorum(30_000);
     newLeaderSid = newLeader.sid;
     const seen = await missingOnMembers(e, dir, writer.acks);
     lost = Math.max(0, ...seen.map((s) => s.missing));
+    for (const x of seen) missingByServer[x.server] = x.missing;
   } finally {
     await leader.start();
     await waitServing(leader, 60_000);
@@ -102,5 +107,7 @@ export async function failoverTrial(e: EnsembleLike, o: FailoverOptions): Promis
     lost,
     reconnects: writer.reconnects,
     failures: countsOf(writer.failures),
+    reconnectErrors: countsOf(writer.reconnectErrors),
+    missingByServer,
   };
 }

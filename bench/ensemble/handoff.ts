@@ -4,6 +4,7 @@
  * server), and the figure is the longest gap between acknowledged writes around the handoff,
  * with a check that no acknowledged write was lost.
  */
+import { fourLetterWord } from '../../src/client/zk-client.js';
 import { nowMs } from '../load/session.js';
 import {
   countsOf,
@@ -18,13 +19,16 @@ import {
 import { epochOf, ResilientWriter } from './writer.js';
 
 export interface HandoffResult {
-  /** False when no other server became leader within the timeout (command unsupported?). */
+  /** Another server became leader (what ydld promises). */
   available: boolean;
+  /** A write of a later epoch was acknowledged (some election happened, maybe the same leader). */
+  newEpoch: boolean;
   /** What the leader answered to `ydld` (trimmed, first 200 characters). */
   reply: string;
   oldLeaderSid: number;
-  newLeaderSid: number | null;
-  /** ydld → another server reports Mode: leader (polled every 20 ms). */
+  /** Leader once the ensemble settled after ydld (may be the old one). */
+  leaderAfterSid: number | null;
+  /** ydld → another server reports Mode: leader (polled). */
   newLeaderMs: number | null;
   /** ydld → first acknowledged write of the new epoch. */
   firstNewEpochAckMs: number | null;
@@ -33,7 +37,11 @@ export interface HandoffResult {
   /** The same over the second before ydld, for scale. */
   baselineMaxGapMs: number;
   acks: number;
-  lost: number;
+  /** Acknowledged writes missing afterwards, worst over the running servers; null: not checked. */
+  lost: number | null;
+  /** Why the lost-write check could not run (a server never served again). */
+  checkError?: string;
+  missingByServer: Record<string, number>;
   failures: Record<string, number>;
 }
 
@@ -89,42 +97,61 @@ export async function handoffTrial(e: EnsembleLike, o: HandoffOptions): Promise<
   await sleep(2_000);
   const epochBefore = Math.max(0, ...writers.flatMap((w) => w.acks.map((a) => epochOf(a.zxid))));
   const askedAt = nowMs();
-  const reply = (await leader.fourLetter('ydld')).trim().slice(0, 200);
+  // Not the harness's 2 s four-letter word: a loaded machine may take longer to answer.
+  const reply = await fourLetterWord(leader.host, leader.clientPort, 'ydld', 10_000).then(
+    (r) => r.trim().slice(0, 200),
+    (err: unknown) => `(no reply: ${err instanceof Error ? err.message : String(err)})`,
+  );
   o.log(`    ydld to leader ${leader.sid}: ${JSON.stringify(reply)}`);
-  const next = await waitOtherLeader(e, leader, askedAt + o.timeoutMs);
-  const newLeaderMs = next === null ? null : nowMs() - askedAt;
-  let firstNewEpoch: number | null = null;
-  if (next !== null) {
-    const deadline = nowMs() + o.timeoutMs;
-    while (firstNewEpoch === null && nowMs() < deadline) {
+  const deadline = askedAt + o.timeoutMs;
+  const waitNewEpoch = async (): Promise<number | null> => {
+    while (nowMs() < deadline) {
       const t = writers
         .flatMap((w) => w.acks)
         .filter((a) => a.ackAt > askedAt && epochOf(a.zxid) > epochBefore)
         .map((a) => a.ackAt);
-      if (t.length > 0) firstNewEpoch = Math.min(...t) - askedAt;
-      else await sleep(10);
+      if (t.length > 0) return Math.min(...t) - askedAt;
+      await sleep(10);
     }
-  }
+    return null;
+  };
+  const [next, firstNewEpoch] = await Promise.all([
+    waitOtherLeader(e, leader, deadline).then((m) => ({ m, at: nowMs() })),
+    waitNewEpoch(),
+  ]);
+  const newLeaderMs = next.m === null ? null : next.at - askedAt;
   await sleep(1_000);
   const endAt = nowMs();
   await Promise.all(writers.map((w) => w.stop()));
   const acks = writers.flatMap((w) => w.acks);
   const times = acks.map((a) => a.ackAt).sort((a, b) => a - b);
-  const seen = await missingOnMembers(e, dir, acks);
+  const leaderAfter = await e.waitForQuorum(30_000).then(
+    (m) => m.sid,
+    () => null,
+  );
+  // A failed check must not hide the pause measured above: it is reported with the figures.
+  let checkError: string | undefined;
+  const seen = await missingOnMembers(e, dir, acks).catch((err: unknown) => {
+    checkError = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return null;
+  });
   const failures = new Map<string, number>();
   for (const w of writers)
     for (const [k, v] of w.failures) failures.set(k, (failures.get(k) ?? 0) + v);
   return {
-    available: next !== null,
+    available: next.m !== null,
+    newEpoch: firstNewEpoch !== null,
     reply,
     oldLeaderSid: leader.sid,
-    newLeaderSid: next?.sid ?? null,
+    leaderAfterSid: leaderAfter,
     newLeaderMs: newLeaderMs === null ? null : r1(newLeaderMs),
     firstNewEpochAckMs: firstNewEpoch === null ? null : r1(firstNewEpoch),
     maxGapMs: r1(maxGap(times, askedAt - 1_000, endAt)),
     baselineMaxGapMs: r1(maxGap(times, askedAt - 1_000, askedAt)),
     acks: acks.length,
-    lost: Math.max(0, ...seen.map((s) => s.missing)),
+    lost: seen === null ? null : Math.max(0, ...seen.map((x) => x.missing)),
+    missingByServer: Object.fromEntries((seen ?? []).map((x) => [x.server, x.missing])),
+    ...(checkError === undefined ? {} : { checkError }),
     failures: countsOf(failures),
   };
 }

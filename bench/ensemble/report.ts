@@ -77,6 +77,8 @@ export interface Summary {
     medianMaxGapMs: number;
     medianNewLeaderMs: number;
     lost: number;
+    /** Trials whose lost-write check could not run. */
+    unchecked: number;
   } | null;
 }
 
@@ -138,7 +140,8 @@ export function summarise(r: BenchRecord): Summary {
           medianNewLeaderMs: median(
             ok.map((h) => h.newLeaderMs).filter((x): x is number => x !== null),
           ),
-          lost: hs.reduce((a, h) => a + h.lost, 0),
+          lost: hs.reduce((a, h) => a + (h.lost ?? 0), 0),
+          unchecked: hs.filter((h) => h.lost === null).length,
         };
   return { load, failover, handoff };
 }
@@ -220,32 +223,42 @@ export function markdown(r: BenchRecord, s: Summary): string {
 
   out.push('', '## Handoff (zkts only: `ydld` to the leader under write load)', '');
   if (s.handoff === null) out.push('Not run.');
-  else if (s.handoff.available === 0)
-    out.push(
-      `Not available: in ${s.handoff.trials} trial(s) no other server became leader after ydld ` +
-        `(leader answered ${r.handoff.map((h) => JSON.stringify(h.result.reply)).join(', ')}).`,
-    );
-  else
+  else {
     out.push(
       'One writer per server (4 creates in flight each, same retry rules as above). Longest gap ' +
-        'between acknowledged writes from 1 s before ydld until 1 s after the first write of the ' +
-        'new epoch.',
+        'between acknowledged writes from 1 s before ydld until 1 s after the handoff settled ' +
+        '(another server leads and a write of the new epoch is acknowledged), or the 10 s timeout.',
       '',
-      `Median longest gap ${f1(s.handoff.medianMaxGapMs)} ms; new leader reported after a median ` +
-        `${f1(s.handoff.medianNewLeaderMs)} ms; ${s.handoff.available}/${s.handoff.trials} trial(s) ` +
-        `handed off; acknowledged writes lost: ${s.handoff.lost}.`,
     );
-  if (r.handoff.length > 0) {
+    if (s.handoff.available === 0)
+      out.push(
+        `Not available: in ${s.handoff.trials} trial(s) no other server became leader within 10 s of ydld.`,
+      );
+    else
+      out.push(
+        `Median longest gap ${f1(s.handoff.medianMaxGapMs)} ms; another server reported leader after a ` +
+          `median ${f1(s.handoff.medianNewLeaderMs)} ms; ${s.handoff.available}/${s.handoff.trials} ` +
+          `trial(s) handed off.`,
+      );
+    out.push(
+      `Acknowledged writes lost over all trials: ${s.handoff.lost}` +
+        (s.handoff.unchecked > 0 ? ` (${s.handoff.unchecked} trial(s) could not be checked)` : '') +
+        '.',
+    );
+    for (const h of r.handoff)
+      if (h.result.checkError !== undefined)
+        out.push(`- rep ${h.rep}: lost-write check failed: ${h.result.checkError}`);
     out.push(
       '',
-      '| rep | handed off | old → new leader | new leader ms | first new-epoch write ms | longest gap ms | gap before ydld ms | acks | lost |',
-      '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| rep | ydld reply | another leader | new epoch | leader before → after | new leader ms | first new-epoch write ms | longest gap ms | gap before ydld ms | acks | lost |',
+      '| ---: | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const h of r.handoff) {
       const x = h.result;
       out.push(
-        `| ${h.rep} | ${x.available ? 'yes' : 'no'} | ${x.oldLeaderSid} → ${x.newLeaderSid ?? '–'} | ` +
-          `${x.newLeaderMs ?? '–'} | ${x.firstNewEpochAckMs ?? '–'} | ${x.maxGapMs} | ${x.baselineMaxGapMs} | ${x.acks} | ${x.lost} |`,
+        `| ${h.rep} | ${JSON.stringify(x.reply)} | ${x.available ? 'yes' : 'no'} | ${x.newEpoch ? 'yes' : 'no'} | ` +
+          `${x.oldLeaderSid} → ${x.leaderAfterSid ?? '–'} | ${x.newLeaderMs ?? '–'} | ` +
+          `${x.firstNewEpochAckMs ?? '–'} | ${x.maxGapMs} | ${x.baselineMaxGapMs} | ${x.acks} | ${x.lost ?? 'not checked'} |`,
       );
     }
   }

@@ -42,6 +42,8 @@ export class ResilientWriter {
   /** Error code (or 'timeout') → count. */
   readonly failures = new Map<string, number>();
   reconnects = 0;
+  /** Why reconnect attempts failed: message → count (diagnostics for a slow failover). */
+  readonly reconnectErrors = new Map<string, number>();
   private client: ZkClient;
   private next = 0;
   private stopped = false;
@@ -134,7 +136,9 @@ export class ResilientWriter {
             await this.client.reconnect();
           }
           this.reconnects++;
-        } catch {
+        } catch (err) {
+          const why = err instanceof Error ? err.message : String(err);
+          this.reconnectErrors.set(why, (this.reconnectErrors.get(why) ?? 0) + 1);
           await sleep(retryPauseMs);
         }
       }
