@@ -42,6 +42,13 @@ export interface EnsembleOptions {
   start?: boolean;
   /** Apache only: JVM flags after the defaults (the benchmark gives G1 and zkServer.sh's heap). */
   jvmFlags?: string[];
+  /**
+   * Members that join later by reconfig (Apache's procedure): the others' server lines leave
+   * them out; a joiner's zoo.cfg lists the others plus itself. Not started by default.
+   */
+  joiners?: number[];
+  /** Server lines carry the client address (`;host:clientPort`), as reconfig needs. */
+  clientAddressInServerLines?: boolean;
 }
 
 export type MemberMode = 'leader' | 'follower' | 'observer' | 'standalone' | null;
@@ -69,7 +76,7 @@ export interface EnsembleMember {
 export interface Ensemble {
   kind: TargetKind;
   members: EnsembleMember[];
-  /** All client addresses, comma separated. */
+  /** All client addresses (joiners too), comma separated. */
   connectString: string;
   member(sid: number): EnsembleMember;
   /** Waits until exactly one running member is leader and every other running one follower/observer. */
@@ -121,11 +128,15 @@ function serverLines(
   quorumPort: number,
   electionPort: number,
   observers: Set<number>,
+  include: (sid: number) => boolean = () => true,
+  clientPort?: number,
 ): Record<string, string> {
   const lines: Record<string, string> = {};
   for (let sid = 1; sid <= size; sid++)
-    lines[`server.${sid}`] =
-      `${host(sid)}:${quorumPort}:${electionPort}${observers.has(sid) ? ':observer' : ''}`;
+    if (include(sid))
+      lines[`server.${sid}`] =
+        `${host(sid)}:${quorumPort}:${electionPort}${observers.has(sid) ? ':observer' : ''}` +
+        (clientPort === undefined ? '' : `;${host(sid)}:${clientPort}`);
   return lines;
 }
 
@@ -257,9 +268,19 @@ export async function startEnsemble(opts: EnsembleOptions = {}): Promise<Ensembl
     throw new Error('zkts is not built: run `npm run build` first');
 
   const root = mkdtempSync(join(tmpdir(), `zkts-ensemble-${kind}-`));
-  const servers = serverLines(size, host, quorumPort, electionPort, observers);
+  const joiners = new Set(opts.joiners ?? []);
+  const linesClientPort = opts.clientAddressInServerLines === true ? clientPort : undefined;
   const members: Member[] = [];
   for (let sid = 1; sid <= size; sid++) {
+    const servers = serverLines(
+      size,
+      host,
+      quorumPort,
+      electionPort,
+      observers,
+      (other) => other === sid || !joiners.has(other),
+      linesClientPort,
+    );
     const dir = join(root, `m${sid}`);
     const dataDir = join(dir, 'data');
     mkdirSync(dataDir, { recursive: true });
@@ -338,7 +359,7 @@ export async function startEnsemble(opts: EnsembleOptions = {}): Promise<Ensembl
   };
 
   if (opts.start !== false) {
-    const order = opts.startOrder ?? members.map((m) => m.sid);
+    const order = opts.startOrder ?? members.map((m) => m.sid).filter((sid) => !joiners.has(sid));
     try {
       for (const sid of order) await member(sid).start();
     } catch (err) {

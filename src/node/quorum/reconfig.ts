@@ -27,6 +27,17 @@ export function verifierOf(c: QuorumConfig): QuorumVerifier {
   );
 }
 
+/** The verifier of a config text (a reconfig txn's data, NEWLEADER's config). */
+export function verifierOfText(text: string): QuorumVerifier {
+  return verifierOf(parseConfigText(text));
+}
+
+/** The same config text under another version. */
+export function configWithVersion(text: string, version: bigint): string {
+  const c = parseConfigText(text);
+  return configText({ servers: c.servers, version });
+}
+
 /** QuorumMaj.toString: the text of /zookeeper/config and of a reconfig txn. */
 export function configText(c: QuorumConfig): string {
   return formatQuorumConfig(c.servers, c.version);

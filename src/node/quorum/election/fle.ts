@@ -60,7 +60,9 @@ export type ElectionInput =
   /** After sync: the decided vote's peerEpoch becomes the new epoch (updateElectionVote). */
   | { kind: 'update-epoch'; peerEpoch: bigint }
   /** Leadership or following ended: the runtime will send 'start' to elect again. */
-  | { kind: 'stop-serving' };
+  | { kind: 'stop-serving' }
+  /** A reconfig was seen or committed: who votes, and the config text notifications carry. */
+  | { kind: 'set-config'; config: ElectionConfig };
 
 export type ElectionOutput =
   | { kind: 'send'; to: bigint; n: Notification }
@@ -129,6 +131,9 @@ export function electionStep(
     case 'stop-serving':
       s.peerState = PeerState.LOOKING;
       s.finalizeDeadlineMs = null;
+      break;
+    case 'set-config':
+      s.config = input.config;
       break;
   }
   if (s.peerState === PeerState.LOOKING) {

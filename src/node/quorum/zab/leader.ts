@@ -8,12 +8,12 @@ import { OpCode } from '../../proto/opcodes.js';
 import {
   activeVerifiers,
   containsAllQuorums,
-  isVoterOfAny,
   type QuorumVerifier,
 } from '../quorum-verifier.js';
 import * as d from '../wire/packet-data.js';
 import { PacketType, type QuorumPacket } from '../wire/quorum-packet.js';
 import { epochOf, isEpochStart, makeZxid } from '../wire/zxid.js';
+import { configWithVersion, verifierOfText } from '../reconfig.js';
 import { planSync } from './sync-plan.js';
 import type {
   ApplyTxn,
@@ -59,6 +59,11 @@ export interface LeaderState {
   committed: QuorumVerifier;
   lastSeen: QuorumVerifier | null;
   configText: string;
+  /** The last-seen config's text while a reconfig (or the first epoch's version) is pending. */
+  lastSeenText: string | null;
+  /** False once a reconfig committed that designates another leader (Apache's allowedToCommit). */
+  allowedToCommit: boolean;
+  versionFirstConfig: boolean;
   phase: LeaderPhase;
   acceptedEpoch: number;
   currentEpoch: number;
@@ -88,6 +93,8 @@ export interface LeaderStart {
   committed: QuorumVerifier;
   lastSeen: QuorumVerifier | null;
   configText: string;
+  /** reconfigEnabled: a config never versioned gets the first epoch's zxid (as Apache). */
+  versionFirstConfig?: boolean;
   acceptedEpoch: number;
   currentEpoch: number;
   lastZxid: bigint;
@@ -127,6 +134,11 @@ export type LeaderOutput =
   | { kind: 'learner-request'; conn: number; request: ForwardedWrite }
   /** The leader's pipeline should submit a closeSession for this expired session. */
   | { kind: 'expire-session'; sessionId: bigint }
+  /**
+   * A new config is committed (a reconfig txn, or the first epoch's version at NEWLEADER):
+   * write its files, update peers and /zookeeper/config. Another designated leader: step down.
+   */
+  | { kind: 'activate-config'; zxid: bigint; configText: string; designatedLeader: bigint }
   | Shutdown
   | { kind: 'wake-at'; atMs: number };
 
@@ -213,6 +225,9 @@ function start(i: LeaderStart, nowMs: number, out: LeaderOutput[]): LeaderState 
     committed: i.committed,
     lastSeen: i.lastSeen,
     configText: i.configText,
+    lastSeenText: i.lastSeen === null ? null : i.configText,
+    allowedToCommit: true,
+    versionFirstConfig: i.versionFirstConfig ?? false,
     phase: 'discovery',
     acceptedEpoch: i.acceptedEpoch,
     currentEpoch: i.currentEpoch,
@@ -256,6 +271,13 @@ function maybeFixEpoch(s: LeaderState, out: LeaderOutput[]): void {
   if (s.epochFixed || !containsAllQuorums(verifiers(s), s.connectingVoters)) return;
   s.epochFixed = true;
   s.acceptedEpoch = s.epoch;
+  if (s.versionFirstConfig && s.committed.version === 0n && s.lastSeen === null) {
+    // Leader.lead (ZOOKEEPER-1783): a config never versioned gets the new epoch's first zxid
+    // and is committed with NEWLEADER, so every member writes zoo.cfg.dynamic.<epoch>00000000.
+    const version = makeZxid(s.epoch, 0);
+    s.lastSeen = { version, members: s.committed.members };
+    s.lastSeenText = configWithVersion(s.configText, version);
+  }
   out.push({ kind: 'write-epoch', which: 'acceptedEpoch', epoch: s.epoch });
   for (const [conn, l] of s.learners) {
     if (l.sid !== null && l.stage === 'connected') sendLeaderInfo(s, conn, l, out);
@@ -291,7 +313,9 @@ function onPacket(
       if (c !== conn && other.sid === info.sid)
         dropLearner(s, c, 'replaced by a new connection', out);
     l.sid = info.sid;
-    l.observer = p.type === PacketType.OBSERVERINFO || !isVoterOfAny(verifiers(s), info.sid);
+    // A follower outside every config is a non-voting follower (a joiner): it gets proposals
+    // and acks them, and its acks count once a config makes it a voter.
+    l.observer = p.type === PacketType.OBSERVERINFO;
     l.acceptedEpoch = epochOf(p.zxid);
     if (!s.epochFixed) {
       if (l.acceptedEpoch >= s.epoch) s.epoch = l.acceptedEpoch + 1;
@@ -409,7 +433,7 @@ function syncLearner(
     conn,
     PacketType.NEWLEADER,
     makeZxid(s.epoch, 0),
-    d.encodeNewLeaderConfig(s.configText),
+    d.encodeNewLeaderConfig(s.lastSeenText ?? s.configText),
   );
 }
 
@@ -442,6 +466,8 @@ function onAck(
 
 function establish(s: LeaderState, nowMs: number, out: LeaderOutput[]): void {
   s.phase = 'broadcast';
+  if (s.lastSeen !== null && s.lastSeenText !== null && s.lastSeen.version > s.committed.version)
+    activate(s, makeZxid(s.epoch, 0), s.self, out);
   s.lastProposed = makeZxid(s.epoch, 0);
   s.lastCommitted = s.lastProposed;
   s.lastPersisted = s.lastProposed;
@@ -468,6 +494,12 @@ function propose(s: LeaderState, t: LoggedTxn, nowMs: number, out: LeaderOutput[
   }
   s.lastProposed = zxid;
   s.outstanding.set(zxid, { txn: t, acks: new Set(), syncs: [] });
+  if (t.header.type === OpCode.reconfig && t.txn.type === OpCode.reconfig && t.txn.data !== null) {
+    // From here until it commits, every proposal needs a quorum of both configs.
+    const text = t.txn.data.toString('utf8');
+    s.lastSeen = verifierOfText(text);
+    s.lastSeenText = text;
+  }
   const data = d.encodeProposalData(t);
   for (const [conn, l] of s.learners) {
     if (l.observer || (l.stage !== 'newleader-sent' && l.stage !== 'uptodate')) continue;
@@ -482,21 +514,70 @@ function tryCommit(s: LeaderState, out: LeaderOutput[]): void {
   for (;;) {
     const next = s.lastCommitted + 1n;
     const p = s.outstanding.get(next);
-    if (p === undefined || !containsAllQuorums(verifiers(s), p.acks)) return;
+    if (!s.allowedToCommit || p === undefined || !containsAllQuorums(verifiers(s), p.acks)) return;
     s.outstanding.delete(next);
     s.lastCommitted = next;
     s.committedLog.push(p.txn);
     if (s.committedLog.length > limits.committedLogCount) s.committedLog.shift();
+    const reconfig = isReconfig(p.txn) && s.lastSeen !== null && s.lastSeenText !== null;
+    const designated = reconfig ? designatedLeader(s, p) : s.self;
     const data = d.encodeProposalData(p.txn);
+    const inform = reconfig ? d.encodeInformAndActivate(designated, p.txn) : data;
+    const commit = reconfig ? d.encodeCommitAndActivate(designated) : null;
     for (const [conn, l] of s.learners) {
       if (l.stage !== 'newleader-sent' && l.stage !== 'uptodate') continue;
-      if (l.observer) send(out, conn, PacketType.INFORM, next, data);
-      else send(out, conn, PacketType.COMMIT, next);
+      if (l.observer)
+        send(out, conn, reconfig ? PacketType.INFORMANDACTIVATE : PacketType.INFORM, next, inform);
+      else
+        send(out, conn, reconfig ? PacketType.COMMITANDACTIVATE : PacketType.COMMIT, next, commit);
     }
     trackSessions(s, p.txn);
     out.push({ kind: 'apply', txn: p.txn });
+    if (reconfig) activate(s, next, designated, out);
     for (const conn of p.syncs) if (s.learners.has(conn)) send(out, conn, PacketType.SYNC, 0n);
   }
+}
+
+function isReconfig(t: LoggedTxn): boolean {
+  return t.header.type === OpCode.reconfig && t.txn.type === OpCode.reconfig;
+}
+
+/**
+ * Leader.getDesignatedLeader: ourselves if we vote in the new config; otherwise the new
+ * config's voter that acked the reconfig and most of the proposals after it (highest sid on
+ * a tie), so that it holds as much as possible of what is outstanding.
+ */
+function designatedLeader(s: LeaderState, p: Proposal): bigint {
+  const next = s.lastSeen!;
+  if (next.members.get(s.self) === 'participant') return s.self;
+  let best = s.self;
+  let bestAcks = -1;
+  for (const sid of [...p.acks].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (next.members.get(sid) !== 'participant') continue;
+    let acks = 0;
+    for (const later of s.outstanding.values()) if (later.acks.has(sid)) acks++;
+    if (acks >= bestAcks) {
+      best = sid;
+      bestAcks = acks;
+    }
+  }
+  return best;
+}
+
+/** The last-seen config becomes the committed one. */
+function activate(s: LeaderState, zxid: bigint, designated: bigint, out: LeaderOutput[]): void {
+  s.committed = s.lastSeen!;
+  s.configText = s.lastSeenText!;
+  s.lastSeen = null;
+  s.lastSeenText = null;
+  // Another leader takes over: commit nothing more; followers move to it and we lose quorum.
+  if (designated !== s.self) s.allowedToCommit = false;
+  out.push({
+    kind: 'activate-config',
+    zxid,
+    configText: s.configText,
+    designatedLeader: designated,
+  });
 }
 
 function trackSessions(s: LeaderState, t: LoggedTxn): void {
