@@ -6,6 +6,13 @@ import type { Socket } from 'node:net';
 import type { Id } from '../proto/types.js';
 import { ConnectionStatsRecorder } from './stats.js';
 
+/**
+ * Up to this many queued bytes, copying the frames into one buffer and writing it costs less
+ * CPU than a stream write per frame (~45 ns less per 84-byte reply); above it, with 1 KiB
+ * replies, the gathered write (writev) is as cheap or cheaper.
+ */
+const maxCopiedBytes = 16 * 1024;
+
 export type ConnectionState = 'new' | 'connecting' | 'open' | 'closed';
 
 export class Connection {
@@ -19,7 +26,9 @@ export class Connection {
   /** Requests read and not yet answered; the socket pauses above the limit. */
   outstanding = 0;
   readonly stats = new ConnectionStatsRecorder();
-  private corked = false;
+  /** Frames queued in this turn of the event loop, written together by flush(). */
+  private queued: Buffer[] = [];
+  private queuedBytes = 0;
   private paused = false;
 
   constructor(
@@ -37,22 +46,36 @@ export class Connection {
     return this.state !== 'closed' && !this.socket.destroyed;
   }
 
-  /** Queues one frame; frames written in one turn of the event loop leave in one syscall. */
+  /**
+   * Queues one frame; frames queued in one turn of the event loop leave in one socket write
+   * (one syscall). Copying them into one buffer is cheaper than a stream write per frame.
+   */
   send(frame: Buffer): void {
     if (!this.isOpen) return;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      this.scheduleFlush(this);
-    }
-    this.socket.write(frame);
+    if (this.queued.length === 0) this.scheduleFlush(this);
+    this.queued.push(frame);
+    this.queuedBytes += frame.length;
     this.stats.packetSent();
   }
 
   flush(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.socket.uncork();
+    const frames = this.queued;
+    const n = frames.length;
+    if (n === 0) return;
+    const bytes = this.queuedBytes;
+    this.queued = [];
+    this.queuedBytes = 0;
+    if (this.socket.destroyed) return;
+    if (n === 1) {
+      this.socket.write(frames[0]!);
+    } else if (bytes <= maxCopiedBytes) {
+      this.socket.write(Buffer.concat(frames, bytes));
+    } else {
+      // Large replies (big getData): a gathered write instead of copying them.
+      this.socket.cork();
+      for (const f of frames) this.socket.write(f);
+      this.socket.uncork();
+    }
   }
 
   pauseReading(): void {
@@ -81,7 +104,7 @@ export class Connection {
   interestOps(): number {
     if (!this.isOpen) return 0;
     const reading = this.paused ? 0 : 1;
-    const writing = this.socket.writableLength > 0 ? 4 : 0;
+    const writing = this.socket.writableLength + this.queuedBytes > 0 ? 4 : 0;
     return reading | writing;
   }
 }
