@@ -61,17 +61,22 @@ export class MemberProcess {
     });
   }
 
-  /** SIGTERM (the server shuts down cleanly), SIGKILL after graceMs. */
-  async stop(graceMs: number): Promise<void> {
+  /** SIGTERM (the server shuts down cleanly), SIGKILL after graceMs; says which it took. */
+  async stop(graceMs: number): Promise<'not running' | 'stopped' | 'killed'> {
     const child = this.child;
     if (!child || !this.running) {
       await this.exited;
-      return;
+      return 'not running';
     }
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await this.exited;
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, graceMs);
+    const info = await this.exited;
     clearTimeout(timer);
+    return killed || info.signal === 'SIGKILL' ? 'killed' : 'stopped';
   }
 
   kill(): void {

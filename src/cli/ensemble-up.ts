@@ -156,14 +156,13 @@ export async function runEnsembleUp(argv: string[], io: CliIo): Promise<number> 
     return proc;
   });
 
-  const onSignal = () => requestStop();
+  // The first SIGINT/SIGTERM stops the members cleanly; another one while they stop kills them.
+  const onSignal = () => {
+    if (!stopping) requestStop();
+    else for (const p of members) p.kill();
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  // A second Ctrl-C while stopping: do not wait for clean shutdowns.
-  const onSecond = () => {
-    if (stopping) for (const p of members) p.kill();
-  };
-  process.on('SIGINT', onSecond);
   try {
     for (const p of members) p.start();
     io.out(
@@ -202,10 +201,10 @@ export async function runEnsembleUp(argv: string[], io: CliIo): Promise<number> 
   } finally {
     stopping = true;
     io.err('zkts ensemble up: stopping every member\n');
-    await Promise.all(members.map((p) => p.stop(stopGraceMs)));
+    const how = await Promise.all(members.map((p) => p.stop(stopGraceMs)));
+    io.err(`zkts ensemble up: ${layout.map((m, i) => `${m.name} ${how[i]}`).join(', ')}\n`);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSecond);
   }
   if (failure !== undefined) {
     io.err(`zkts ensemble up: ${failure}\n`);

@@ -162,6 +162,8 @@ describe('zkts ensemble up', () => {
     expect(await up.exited).toBe(0);
     for (const pid of members) expect(alive(pid), `member pid ${pid}`).toBe(false);
     expect(processesUsing(dir)).toEqual([]);
+    // Each member shut down on SIGTERM, none needed SIGKILL.
+    expect(up.out()).toContain('server.1 stopped, server.2 stopped, server.3 stopped');
     expect(up.out()).toContain('zkts ensemble up: stopped');
   });
 
