@@ -31,6 +31,11 @@ export class ElectionDriver extends EventEmitter<{
   private state: ElectionState;
   private timer: NodeJS.Timeout | null = null;
   private startedAtMs = 0;
+  /**
+   * Between leaving a role and the next look(): the tree is being rebuilt, so our vote is stale.
+   * Notifications are dropped (peers re-send) and no timer runs, so nothing is decided on it.
+   */
+  private idle = false;
 
   constructor(
     private readonly net: ElectionNet,
@@ -43,7 +48,7 @@ export class ElectionDriver extends EventEmitter<{
     net.on('message', (from, payload) => {
       const n = decodeNotification(payload);
       if (n === null) this.emit('warn', `undecodable notification from ${from}`);
-      else {
+      else if (!this.idle) {
         this.emit('traffic', 'in', from, n);
         this.input({ kind: 'notification', from, n });
       }
@@ -59,6 +64,7 @@ export class ElectionDriver extends EventEmitter<{
   /** Starts (or restarts) looking for a leader. */
   look(lastLoggedZxid: bigint, currentEpoch: bigint, proposedLeader?: bigint): void {
     this.startedAtMs = this.now();
+    this.idle = false;
     this.input({ kind: 'start', lastLoggedZxid, currentEpoch, proposedLeader });
   }
 
@@ -67,8 +73,15 @@ export class ElectionDriver extends EventEmitter<{
     this.input({ kind: 'update-epoch', peerEpoch });
   }
 
+  /** A committed reconfig: who votes now, and the config text our notifications carry. */
+  setConfig(config: ElectionConfig): void {
+    this.input({ kind: 'set-config', config });
+  }
+
   stopServing(): void {
     this.input({ kind: 'stop-serving' });
+    this.idle = true;
+    this.close();
   }
 
   close(): void {
@@ -77,6 +90,7 @@ export class ElectionDriver extends EventEmitter<{
   }
 
   private input(i: ElectionInput): void {
+    if (this.idle && i.kind === 'tick') return;
     const r = electionStep(this.state, i, this.now(), this.random);
     this.state = r.state;
     for (const o of r.outputs) this.output(o);
@@ -85,6 +99,7 @@ export class ElectionDriver extends EventEmitter<{
   private output(o: ElectionOutput): void {
     switch (o.kind) {
       case 'send':
+        if (this.idle) return; // a stale vote must not sway peers while we rebuild
         this.emit('traffic', 'out', o.to, o.n);
         this.net.send(o.to, encodeNotification(o.n));
         return;

@@ -8,9 +8,26 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../shared/clock.js';
 import type { Random } from '../../shared/prng.js';
 import { limits } from '../../shared/limits.js';
+import type { ReconfigRequest } from '../proto/requests.js';
 import type { LoggedTxn } from '../proto/types.js';
 import type { Vote } from '../quorum/election/vote.js';
 import type { QuorumVerifier } from '../quorum/quorum-verifier.js';
+import {
+  configText as textOfConfig,
+  parseConfigText,
+  planReconfig,
+  verifierOf,
+  type QuorumConfig,
+} from '../quorum/reconfig.js';
+import { OpCode } from '../proto/opcodes.js';
+import { decodeNewLeaderConfig } from '../quorum/wire/packet-data.js';
+import {
+  learnerRoleIn,
+  memberOf,
+  setConfigNode,
+  syncedSids,
+  type PeerReconfigOptions,
+} from './peer-reconfig.js';
 import { PeerState } from '../quorum/wire/notification.js';
 import type { QuorumPacket } from '../quorum/wire/quorum-packet.js';
 import { PacketType } from '../quorum/wire/quorum-packet.js';
@@ -56,6 +73,8 @@ export interface QuorumPeerOptions {
   /** Bind the quorum and election ports on every address (quorumListenOnAllIPs). */
   listenOnAllIps: boolean;
   onRole?: (role: PeerRole) => void;
+  /** reconfigEnabled: the reconfig op, config activation and dynamic config files. */
+  reconfig?: PeerReconfigOptions;
 }
 
 export type PeerRole = 'looking' | 'leading' | 'following' | 'observing';
@@ -90,16 +109,27 @@ export class QuorumPeer {
   private handoffTo: bigint | undefined;
   private yielding = false;
   private driver_debug: ((dir: string, sid: bigint, n: unknown) => void) | undefined;
+  /** The committed config: members, voters and its text; a reconfig replaces all three. */
+  private members: PeerMember[];
+  private verifier: QuorumVerifier;
+  private configText: string;
+  private config: QuorumConfig | null;
 
   constructor(private readonly o: QuorumPeerOptions) {
     this.storage = o.storage;
-    const self = o.members.find((m) => m.sid === o.self);
+    this.config = o.reconfig?.config ?? null;
+    this.members = this.config?.servers.map(memberOf) ?? o.members;
+    this.verifier = this.config === null ? o.verifier : verifierOf(this.config);
+    this.configText = this.config === null ? o.configText : textOfConfig(this.config);
+    const self = this.members.find((m) => m.sid === o.self);
     if (self === undefined) throw new Error(`server.${o.self} is not in the configuration`);
     this.net = new ElectionNet({
       self: o.self,
       listen: { host: o.listenOnAllIps ? '0.0.0.0' : self.election.host, port: self.election.port },
       announce: `${self.election.host}:${self.election.port}`,
-      peers: new Map(o.members.filter((m) => m.sid !== o.self).map((m) => [m.sid, m.election])),
+      peers: new Map(
+        this.members.filter((m) => m.sid !== o.self).map((m) => [m.sid, m.election]),
+      ),
     });
     this.net.on('warn', (message) => o.log.debug({ message }, 'election connection'));
     if (o.log.isLevelEnabled('debug'))
@@ -116,7 +146,7 @@ export class QuorumPeer {
         );
     this.driver = new ElectionDriver(
       this.net,
-      { self: o.self, committed: o.verifier, lastSeen: null, configText: o.configText },
+      { self: o.self, committed: this.verifier, lastSeen: null, configText: this.configText },
       () => o.clock.monotonicMs(),
       o.random,
     );
@@ -219,6 +249,7 @@ export class QuorumPeer {
     this.setRole('looking');
     this.leaderSid = null;
     this.o.zk.enterDown();
+    this.refreshConfigNode();
     this.o.log.info(
       {
         zxid: `0x${this.o.zk.tree.lastProcessedZxid.toString(16)}`,
@@ -232,7 +263,7 @@ export class QuorumPeer {
   }
 
   private decided(d: Decision): void {
-    if (this.stopped) return;
+    if (this.stopped || this.ending) return;
     this.lastElectionTimeMs = d.electionTimeMs;
     this.o.zk.stats.observe('election_time', d.electionTimeMs);
     this.leaderSid = d.vote.leader;
@@ -260,7 +291,7 @@ export class QuorumPeer {
 
   private async lead(gen: number): Promise<void> {
     const { zk, log } = this.o;
-    const self = this.o.members.find((m) => m.sid === this.o.self)!;
+    const self = this.members.find((m) => m.sid === this.o.self)!;
     const live = () => gen === this.generation;
     const leader = new QuorumLeader(
       {
@@ -303,6 +334,7 @@ export class QuorumPeer {
             {
               commit: (t) => leader.commit(t),
               touchSession: (id, timeoutMs) => leader.touchSession(id, timeoutMs),
+              ...(this.o.reconfig ? { planReconfig: this.reconfigPlanner(leader) } : {}),
             },
             lastZxid,
           );
@@ -310,6 +342,12 @@ export class QuorumPeer {
         },
         learnerRequest: (_conn, request) => live() && zk.learnerRequest(request),
         expireSession: (sessionId) => live() && zk.expireSession(sessionId),
+        activateConfig: (zxid, text, designated) => {
+          if (!live()) return;
+          this.activate(text, zxid);
+          // Not the designated leader: it takes over; our first vote names it.
+          if (designated !== this.o.self) this.handoffTo = designated;
+        },
         shutdown: (reason) => this.roleEnded(gen, reason),
       },
       this.o.clock,
@@ -327,9 +365,10 @@ export class QuorumPeer {
     leader.start({
       self: this.o.self,
       timing: this.o.timing,
-      committed: this.o.verifier,
+      committed: this.verifier,
       lastSeen: null,
-      configText: this.o.configText,
+      configText: this.configText,
+      versionFirstConfig: this.o.reconfig !== undefined,
       acceptedEpoch: this.epochs.acceptedEpoch,
       currentEpoch: this.epochs.currentEpoch,
       lastZxid: zk.tree.lastProcessedZxid,
@@ -352,7 +391,7 @@ export class QuorumPeer {
     this.yielding = true;
     const gen = this.generation;
     const started = this.o.clock.monotonicMs();
-    this.o.zk.enterDown();
+    setImmediate(() => this.o.zk.enterDown());
     this.o.log.info('yielding leadership: writes stopped, waiting for a caught-up follower');
     const deadline = started + this.o.timing.syncLimit * this.o.timing.tickTimeMs;
     const poll = (): void => {
@@ -378,7 +417,8 @@ export class QuorumPeer {
       );
       this.roleEnded(gen, 'leadership handed off');
     };
-    poll();
+    // Not in this call: stepping down disconnects every client, the asker included.
+    setImmediate(poll);
     return 'Yielding leadership';
   }
 
@@ -399,16 +439,24 @@ export class QuorumPeer {
   private async follow(gen: number, vote: Vote): Promise<void> {
     const { zk, log } = this.o;
     const live = () => gen === this.generation;
-    const leaderMember = this.o.members.find((m) => m.sid === vote.leader);
+    const leaderMember = this.members.find((m) => m.sid === vote.leader);
     if (leaderMember === undefined) throw new Error(`leader ${vote.leader} is not a member`);
-    const me = this.o.members.find((m) => m.sid === this.o.self)!;
+    // A server outside the config (joining, or removed) follows without a vote.
+    const me = this.members.find((m) => m.sid === this.o.self) ?? { role: 'participant' };
+    let newLeaderConfig: string | null = null;
+    let reconfigText: string | null = null;
     let pendingSnap: QuorumPacket | null = null;
     let snapReader: SnapStreamReader | null = null;
     const learner = new QuorumLearner(
       {
         send: (p) => live() && this.link?.send(p),
         persist: (txns) => this.persist(txns),
-        apply: (t) => live() && zk.applyCommitted(t),
+        apply: (t) => {
+          if (!live()) return;
+          if (t.header.type === OpCode.reconfig && t.txn.type === OpCode.reconfig)
+            reconfigText = t.txn.data?.toString('utf8') ?? null;
+          zk.applyCommitted(t);
+        },
         writeEpoch: (which, epoch) => this.writeEpoch(which, epoch),
         truncateLog: async (zxid) => {
           log.info({ zxid: `0x${zxid.toString(16)}` }, 'TRUNC from leader: cutting the txn log');
@@ -429,6 +477,11 @@ export class QuorumPeer {
             { epoch, leader: Number(vote.leader) },
             `${me.role === 'observer' ? 'OBSERVING' : 'FOLLOWING'}: up to date`,
           );
+          // Learner.syncWithLeader: the leader's NEWLEADER config wins when it is newer.
+          if (this.o.reconfig && newLeaderConfig !== null) {
+            const version = parseConfigText(newLeaderConfig).version;
+            if (version > this.verifier.version) this.activate(newLeaderConfig, version);
+          }
           zk.enterLearner({
             forward: (w) => learner.forward(w),
             revalidate: (id, timeoutMs) => learner.revalidate(id, timeoutMs),
@@ -438,8 +491,17 @@ export class QuorumPeer {
         },
         syncDone: () => live() && zk.syncDone(),
         revalidated: (id, valid) => live() && zk.revalidated(id, valid),
-        activateConfig: (zxid) =>
-          log.warn({ zxid: `0x${zxid.toString(16)}` }, 'reconfig activation is not supported yet'),
+        activateConfig: (zxid, designated) => {
+          if (!live() || reconfigText === null) return;
+          const before = learnerRoleIn(this.config ?? { servers: [], version: 0n }, this.o.self);
+          this.activate(reconfigText, zxid);
+          const after = learnerRoleIn(this.config!, this.o.self);
+          // Follower.processReconfig: a new leader or a new role means leaving this one.
+          if (designated !== vote.leader || before !== after) {
+            this.handoffTo = designated;
+            this.roleEnded(gen, `reconfig 0x${zxid.toString(16)}: leader ${designated}, ${after}`);
+          }
+        },
         shutdown: (reason) => this.roleEnded(gen, reason),
       },
       this.o.clock,
@@ -450,7 +512,7 @@ export class QuorumPeer {
       self: this.o.self,
       role: me.role === 'observer' ? 'observer' : 'follower',
       timing: this.o.timing,
-      configVersion: this.o.verifier.version,
+      configVersion: this.verifier.version,
       acceptedEpoch: this.epochs.acceptedEpoch,
       currentEpoch: this.epochs.currentEpoch,
       lastLoggedZxid: zk.tree.lastProcessedZxid,
@@ -462,6 +524,7 @@ export class QuorumPeer {
       retryDelayMs: 200,
       onPacket: (p) => {
         if (!live()) return;
+        if (p.type === PacketType.NEWLEADER) newLeaderConfig = decodeNewLeaderConfig(p.data);
         if (p.type === PacketType.SNAP) {
           // The tree that follows is read by readSnapshot; the machine sees SNAP after it.
           pendingSnap = p;
@@ -479,6 +542,7 @@ export class QuorumPeer {
           const tree = DataTree.fromSnapshot(reader.data);
           tree.lastProcessedZxid = pendingSnap!.zxid;
           zk.resetTree(tree);
+          this.refreshConfigNode();
           this.recentTxns = [];
           learner.packet(pendingSnap!);
         }
@@ -493,6 +557,67 @@ export class QuorumPeer {
     }
     this.link = link;
     learner.connected();
+  }
+
+  // ---- reconfig ----
+
+  /** Leader: PrepRequestProcessor's reconfig check against the Zab leader's configs. */
+  private reconfigPlanner(leader: QuorumLeader): (r: ReconfigRequest, zxid: bigint) => Buffer {
+    return (request, zxid) => {
+      const s = leader.current!;
+      const committed: QuorumConfig = {
+        servers: this.config?.servers ?? [],
+        version: s.committed.version,
+      };
+      const lastSeen = s.lastSeenText === null ? committed : parseConfigText(s.lastSeenText);
+      const plan = planReconfig({
+        request,
+        zxid,
+        committed,
+        lastSeen,
+        standaloneEnabled: this.o.reconfig!.standaloneEnabled,
+        synced: syncedSids(s),
+      });
+      return Buffer.from(textOfConfig(plan), 'utf8');
+    };
+  }
+
+  /** A committed config becomes ours: peers, voters, notifications, files, /zookeeper/config. */
+  private activate(text: string, zxid: bigint): void {
+    if (this.o.reconfig === undefined) return;
+    const config = parseConfigText(text);
+    const before = new Set(this.members.map((m) => m.sid));
+    this.config = config;
+    this.members = config.servers.map(memberOf);
+    this.verifier = verifierOf(config);
+    this.configText = text;
+    for (const m of this.members) {
+      before.delete(m.sid);
+      if (m.sid !== this.o.self) this.net.setPeer(m.sid, m.election);
+    }
+    for (const sid of before) if (sid !== this.o.self) this.net.setPeer(sid, null);
+    this.driver.setConfig({
+      self: this.o.self,
+      committed: this.verifier,
+      lastSeen: null,
+      configText: text,
+    });
+    this.refreshConfigNode();
+    this.o.log.info(
+      { zxid: `0x${zxid.toString(16)}`, members: config.servers.map((s) => s.id) },
+      'new config activated',
+    );
+    try {
+      this.o.reconfig.onCommitted(config);
+    } catch (err) {
+      this.o.log.error({ err: String(err) }, 'cannot write the dynamic config files');
+    }
+  }
+
+  /** initConfigInZKDatabase: /zookeeper/config holds the committed config (reconfigEnabled). */
+  private refreshConfigNode(): void {
+    if (this.o.reconfig === undefined) return;
+    setConfigNode(this.o.zk.tree, this.configText, this.verifier.version, this.o.clock.wallMs());
   }
 
   // ---- shared ----
@@ -526,6 +651,31 @@ export class QuorumPeer {
 
   private async settle(): Promise<void> {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  /**
+   * What Apache gets by reloading its database after a role: the tree then holds every logged
+   * txn, committed or not, so the next election advertises the true last logged zxid. Once every
+   * append has settled, the logged txns the tree lacks are the tail of recentTxns; apply them.
+   * False when that tail does not reach back to the tree (then the caller reloads from disk).
+   */
+  private catchUpFromLog(): boolean {
+    const tree = this.o.zk.tree;
+    const last = tree.lastProcessedZxid;
+    const i = this.recentTxns.findIndex((t) => t.header.zxid > last);
+    if (i === -1) return true;
+    if (i === 0) return false;
+    for (const t of this.recentTxns.slice(i)) tree.apply(t);
+    this.o.zk.resetTree(tree);
+    this.o.log.info(
+      {
+        from: `0x${last.toString(16)}`,
+        to: `0x${tree.lastProcessedZxid.toString(16)}`,
+        txns: this.recentTxns.length - i,
+      },
+      'applied logged txns that were not committed yet',
+    );
+    return true;
   }
 
   /** Memory is rebuilt from disk (after `between`, e.g. a truncation), as Apache reloads its database. */
@@ -580,7 +730,8 @@ export class QuorumPeer {
     this.port = null;
     (async () => {
       await port?.stop();
-      await this.reload();
+      await this.settle();
+      if (!this.catchUpFromLog()) await this.reload();
     })()
       .catch((err: unknown) => {
         this.o.log.fatal({ err: String(err) }, 'cannot rebuild from disk after leaving a role');
