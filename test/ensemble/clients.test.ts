@@ -117,6 +117,7 @@ describe('node-zookeeper-client across the loss of its server', () => {
 
 describe('kazoo Lock and Election across the loss of the lock holder’s server', () => {
   it('keeps the session, the lock and the leadership, then hands both over', async () => {
+    await e.waitForQuorum();
     const py = spawn(
       '/usr/bin/python3',
       [join(import.meta.dirname, 'python/kazoo_failover.py'), e.connectString],
@@ -130,8 +131,18 @@ describe('kazoo Lock and Election across the loss of the lock holder’s server'
       py.once('exit', (code) => resolve(code)),
     );
     const lines = createInterface({ input: py.stdout })[Symbol.asyncIterator]();
+    // Each phase of the script is bounded (its own waits total well under this).
     const next = async (): Promise<Record<string, unknown>> => {
-      const l = await lines.next();
+      let timer: NodeJS.Timeout | undefined;
+      const l = await Promise.race([
+        lines.next(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`kazoo script silent for 150 s:\n${stderr}`)),
+            150_000,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
       if (l.done) throw new Error(`kazoo script ended early (${await exited}):\n${stderr}`);
       return JSON.parse(l.value) as Record<string, unknown>;
     };
