@@ -15,6 +15,7 @@ import {
   type DecodedSnapshot,
   type LoadableSnapshot,
 } from './snapshot-format.js';
+import { scanSnapshotFile } from './snapshot-scan.js';
 import type { SnapshotData, SnapshotTail } from './snapshot-types.js';
 
 export interface WriteSnapshotOptions {
@@ -96,7 +97,11 @@ export async function readSnapshotFile(path: string): Promise<DecodedSnapshot> {
  * records left encoded for DataTree.fromSnapshot (no object per node).
  */
 export async function readSnapshotFileForLoad(path: string): Promise<LoadableSnapshot> {
-  return decodeSnapshotForLoad(await readImage(path));
+  if (path.endsWith('.gz') || path.endsWith('.snappy'))
+    return decodeSnapshotForLoad(await readImage(path));
+  if (!(await isValidSnapshotFile(path)))
+    throw new Error(`${path}: incomplete snapshot (does not end with the "/" seal marker)`);
+  return scanSnapshotFile(path);
 }
 
 /** Cheap pre-check (FileSnap.isValidSnapshot): size and the last 5 bytes, or the gzip magic. */

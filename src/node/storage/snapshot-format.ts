@@ -138,9 +138,10 @@ export function hasValidTail(buf: Uint8Array): boolean {
 
 type At = <T>(what: string, f: () => T) => T;
 
-function guarded(r: JuteReader): At {
+/** `base`: file offset of the reader's buffer (a window of a larger file). */
+export function guarded(r: JuteReader, base = 0): At {
   return <T>(what: string, f: () => T): T => {
-    const off = r.offset;
+    const off = base + r.offset;
     try {
       return f();
     } catch (err) {
@@ -154,7 +155,7 @@ function guarded(r: JuteReader): At {
 }
 
 /** File header, sessions and ACL cache. */
-function readHead(
+export function readHead(
   r: JuteReader,
   at: At,
 ): { sessions: Map<bigint, number>; acls: Map<bigint, ACL[]> } {
@@ -182,15 +183,21 @@ function readHead(
   return { sessions, acls };
 }
 
-/** The seals and the sections between them, up to the end of the image. */
-function readTail(
+/**
+ * The seals and the sections between them, up to the end of the image. `buf` may start
+ * part-way into the file: `adlerBefore` is then the Adler-32 of the bytes before it and
+ * `base` its file offset.
+ */
+export function readTail(
   r: JuteReader,
   buf: Buffer,
   at: At,
+  adlerBefore = 1,
+  base = 0,
 ): Pick<DecodedSnapshot, 'zxidDigest' | 'lastProcessedZxid' | 'seals'> {
   let seals = 0;
   let summed = 0;
-  let sum = 1;
+  let sum = adlerBefore;
   const checkSeal = (): void => {
     const off = r.offset;
     sum = adler32Update(sum, buf, summed, off);
@@ -199,11 +206,11 @@ function readTail(
     const stored = at('seal', () => r.long());
     if (stored !== expected)
       throw new SnapshotFormatError(
-        off,
+        base + off,
         `CRC corruption: seal ${stored} does not match Adler32 ${expected} of the preceding bytes`,
       );
     const slash = at('seal', () => r.string());
-    if (slash !== '/') throw new SnapshotFormatError(off + 8, 'seal not followed by "/"');
+    if (slash !== '/') throw new SnapshotFormatError(base + off + 8, 'seal not followed by "/"');
     seals++;
   };
   checkSeal();
@@ -221,7 +228,8 @@ function readTail(
       checkSeal();
     }
   }
-  if (!r.atEnd()) throw new SnapshotFormatError(r.offset, 'unexpected bytes after the last seal');
+  if (!r.atEnd())
+    throw new SnapshotFormatError(base + r.offset, 'unexpected bytes after the last seal');
   return { zxidDigest, lastProcessedZxid, seals };
 }
 
@@ -282,7 +290,7 @@ export type LoadableSnapshot = DecodedSnapshot & {
 };
 
 /** Bytes of a node record after its path and data: long ACL index + StatPersisted. */
-const NODE_FIXED_BYTES = 8 + 60;
+export const NODE_FIXED_BYTES = 8 + 60;
 
 /**
  * Checks a whole snapshot image (record bounds, lengths, seals) without building the nodes:
@@ -331,7 +339,7 @@ export function decodeSnapshotForLoad(buf: Buffer, maxLengthBytes = 0xfffff * 2)
     get nodes(): SnapshotNode[] {
       return (nodes ??= decodeSnapshot(buf, maxLengthBytes).nodes);
     },
-    raw: { buf, start, end, count },
+    raw: { count, segments: () => [{ buf, start, end }] },
     ...tail,
   };
 }

@@ -752,7 +752,10 @@ export class DataTree {
   }
 
   static fromSnapshot(s: SnapshotData): DataTree {
-    const tree = new DataTree(BARE, s.raw ? s.raw.count : 16);
+    // Headroom for the creates a log replay adds after the snapshot: growing later copies
+    // every column and leaves the old ones as garbage; rows never touched cost no memory.
+    const rows = s.raw ? s.raw.count + (s.raw.count >> 3) + 1024 : 16;
+    const tree = new DataTree(BARE, rows);
     for (const [id, timeoutMs] of s.sessions) tree.sessions.set(id, timeoutMs);
     for (const [index, acl] of s.acls) tree.aclCache.load(index, acl);
     if (s.raw) tree.loadRaw(s.raw);
@@ -784,13 +787,28 @@ export class DataTree {
    * digest() to compute when first needed.
    */
   private loadRaw(raw: RawSnapshotNodes): void {
-    const { buf } = raw;
-    const t = this.table;
     const aclUses = new Map<number, number>();
     // Ancestors of the last node: in Apache's pre-order the parent is found here.
     const ancestors: number[] = [];
-    let off = raw.start;
-    while (off < raw.end) {
+    for (const { buf, start, end } of raw.segments())
+      this.loadRecords(buf, start, end, ancestors, aclUses);
+    for (const [index, uses] of aclUses) {
+      if (!this.aclCache.has(BigInt(index)))
+        throw new Error(`snapshot names missing ACL index ${index}`);
+      this.aclCache.addUsage(BigInt(index), uses);
+    }
+  }
+
+  private loadRecords(
+    buf: Buffer,
+    start: number,
+    end: number,
+    ancestors: number[],
+    aclUses: Map<number, number>,
+  ): void {
+    const t = this.table;
+    let off = start;
+    while (off < end) {
       const recordAt = off;
       const pathLen = buf.readInt32BE(off);
       off += 4;
@@ -853,11 +871,6 @@ export class DataTree {
       }
       this.indexLoaded(path, id);
     }
-    for (const [index, uses] of aclUses) {
-      if (!this.aclCache.has(BigInt(index)))
-        throw new Error(`snapshot names missing ACL index ${index}`);
-      this.aclCache.addUsage(BigInt(index), uses);
-    }
   }
 
   /**
@@ -865,17 +878,21 @@ export class DataTree {
    * a snapshot repeats a path (Apache's map put replaces the node; the child set is a set).
    */
   private placeLoaded(path: string, parentHint: number): number {
-    const existing = this.table.find(path);
-    if (existing !== NONE) {
-      this.dataSize -= this.dataLengthAt(existing);
-      return existing;
-    }
     let parent = parentHint;
     if (parent === NONE && path !== '/') {
       parent = this.table.find(parentOf(path));
       if (parent === NONE) throw new Error(`snapshot node ${path} comes before its parent`);
     }
-    return this.addNode(path, parent);
+    const id = this.table.findOrAdd(path);
+    if (id < 0) {
+      const existing = -id - 2;
+      this.dataSize -= this.dataLengthAt(existing);
+      return existing;
+    }
+    if (parent !== NONE) this.table.appendChild(parent, id);
+    this.pendingDigests++;
+    this.dataSize += path.length;
+    return id;
   }
 
   private indexLoaded(path: string, id: number): void {

@@ -88,18 +88,38 @@ export class NodeTable {
 
   /** A new node with every field zero, no data and no children; the path must be absent. */
   add(path: string): number {
+    const id = this.findOrAdd(path);
+    if (id < 0) throw new Error(`node ${path} exists already`);
+    return id;
+  }
+
+  /**
+   * One hash and probe for both cases: the id of a new node (fields zero, no data, no
+   * children), or -(id + 2) of the node already at `path`.
+   */
+  findOrAdd(path: string): number {
     if ((this.size + 1) * 2 > this.index.length) this.resizeIndex(this.size + 1);
+    const h = hashPath(path);
+    const mask = this.index.length - 1;
+    let i = h & mask;
+    for (; ; i = (i + 1) & mask) {
+      const slot = this.index[i]!;
+      if (slot === 0) break;
+      const id = slot - 1;
+      if (this.hashes[id] === h && this.paths[id] === path) return -(id + 2);
+    }
     let id = this.freeIds.pop();
     if (id === undefined) {
       id = this.paths.length;
-      if (id >= this.capacity) this.grow(Math.ceil(this.capacity * 1.5));
+      if (id >= this.capacity) {
+        this.grow(Math.ceil(this.capacity * 1.5));
+      }
       this.paths.push(path);
     } else this.paths[id] = path;
-    const h = hashPath(path);
-    this.hashes[id] = h;
-    this.place(id, h);
-    this.size++;
     this.clear(id);
+    this.hashes[id] = h;
+    this.index[i] = id + 1;
+    this.size++;
     return id;
   }
 
@@ -173,16 +193,26 @@ export class NodeTable {
   // ---- internals ----
 
   private clear(id: number): void {
-    this.zxids.fill(0n, id * 3, id * 3 + 3);
-    this.times.fill(0, id * 2, id * 2 + 2);
-    this.versions.fill(0, id * 3, id * 3 + 3);
+    const z = id * 3;
+    this.zxids[z] = 0n;
+    this.zxids[z + 1] = 0n;
+    this.zxids[z + 2] = 0n;
+    this.times[id * 2] = 0;
+    this.times[id * 2 + 1] = 0;
+    this.versions[z] = 0;
+    this.versions[z + 1] = 0;
+    this.versions[z + 2] = 0;
     this.aclIndex[id] = 0;
     this.dataLen[id] = -1;
     this.dataAddr[id] = 0;
     this.digest[id] = 0;
     this.flags[id] = 0;
-    this.links.fill(NONE, id * LINKS, id * LINKS + COUNT);
-    this.links[id * LINKS + COUNT] = 0;
+    const l = id * LINKS;
+    this.links[l + FIRST] = NONE;
+    this.links[l + LAST] = NONE;
+    this.links[l + NEXT] = NONE;
+    this.links[l + PREV] = NONE;
+    this.links[l + COUNT] = 0;
   }
 
   private place(id: number, h: number): void {

@@ -26,12 +26,17 @@ export interface SnapshotData {
 
 /**
  * Node records as a snapshot encodes them (persistence.md §3.2: ustring path, buffer data,
- * long ACL index, StatPersisted), already checked to be whole and within [start, end), without
- * the closing "/" record. A loader can read them without building a SnapshotNode per node.
+ * long ACL index, StatPersisted), already checked to be whole, without the closing "/"
+ * record, in one or more segments of whole records. A loader can read them without building
+ * a SnapshotNode per node; a segment's buffer may be reused once the next is asked for.
  */
 export interface RawSnapshotNodes {
+  count: number;
+  segments(): Iterable<RawNodeSegment>;
+}
+
+export interface RawNodeSegment {
   buf: Buffer;
   start: number;
   end: number;
-  count: number;
 }
