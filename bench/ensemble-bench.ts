@@ -7,8 +7,8 @@
  * run goes on. Writes bench/results/issue4-<timestamp>.{json,md} after every target, so a run
  * cut short keeps what it measured, and prints the markdown at the end.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startEnsemble, type Ensemble } from '../test/support/ensemble.js';
 import { runLoad } from './load/generator.js';
@@ -164,6 +164,10 @@ async function main(): Promise<void> {
     writeFileSync(`${base}.md`, md);
     return md;
   };
+  // The ensembles' temp dirs go in a folder of this run's own: on a shared machine a sweep of
+  // /tmp/zkts-* by someone else removed a member's dataDir between its kill and its restart.
+  const privateTmp = mkdtempSync(join(tmpdir(), 'issue4-bench-'));
+  process.env.TMPDIR = privateTmp;
   const runTag = Date.now().toString(36);
   for (let rep = 1; rep <= o.reps; rep++) {
     const order = rep % 2 === 1 ? o.targets : [...o.targets].reverse();
@@ -173,6 +177,7 @@ async function main(): Promise<void> {
       save();
     }
   }
+  rmSync(privateTmp, { recursive: true, force: true });
   const md = save();
   log(`wrote ${base}.json and ${base}.md`);
   process.stdout.write(md);
