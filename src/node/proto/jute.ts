@@ -135,9 +135,19 @@ export class JuteWriter {
     return this.buf.subarray(0, this.pos);
   }
 
+  /**
+   * The memory written to; bytes [0, length) are the valid ones. No view object is made, so
+   * a hot caller (the txn log's checksum) can read in place; it changes on the next write.
+   */
+  get backing(): Buffer {
+    return this.buf;
+  }
+
   /** A copy of what was written. */
   toBuffer(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    return out;
   }
 
   /** What was written, prefixed with its 4-byte length: one wire frame. */

@@ -537,11 +537,23 @@ function writeResponseBody(w: JuteWriter, body: Response): void {
 }
 
 /** One whole reply frame; err ≠ 0 (or a null body) sends the header alone. */
+/**
+ * Replies are encoded into one reused writer and copied out at their exact size: per reply one
+ * Buffer instead of a writer, its DataView, a 256-byte buffer (regrown for a 1 KiB getData) and
+ * a view. Replies are encoded synchronously and never nest, so sharing it is safe.
+ */
+let replyScratch = new JuteWriter(4096);
+const replyScratchKeepBytes = 64 * 1024;
+
 export function encodeReply(header: ReplyHeader, body: Response | null): Buffer {
-  const w = new JuteWriter(body === null || header.err !== 0 ? 20 : 256);
+  const w = replyScratch.truncate(0);
   w.int(0).int(header.xid).long(header.zxid).int(header.err);
   if (header.err === 0 && body !== null) writeResponseBody(w, body);
-  return frameOf(w);
+  w.setIntAt(0, w.length - 4);
+  const frame = w.toBuffer();
+  // One huge reply (a big getData or getChildren) must not pin its memory forever.
+  if (w.capacity > replyScratchKeepBytes) replyScratch = new JuteWriter(4096);
+  return frame;
 }
 
 /** One whole notification frame: ReplyHeader(-1, zxid, 0) + WatcherEvent. */

@@ -47,7 +47,7 @@ export function appendEntry<T>(
     throw err;
   }
   const end = w.length;
-  w.setIntAt(start + 4, adler32(w.view(), start + 12, end));
+  w.setIntAt(start + 4, adler32(w.backing, start + 12, end));
   w.setIntAt(start + 8, end - start - 12);
   w.byte(END_OF_RECORD);
   return end + 1 - start;
