@@ -75,8 +75,8 @@ export class QuorumLeader implements Committer {
     this.input({ kind: 'learner-disconnected', conn });
   }
 
-  touchSession(sessionId: bigint, timeoutMs: number): void {
-    this.input({ kind: 'touch-session', sessionId, timeoutMs });
+  touchSession(sessionId: bigint, timeoutMs: number, claim = false): void {
+    this.input({ kind: 'touch-session', sessionId, timeoutMs, claim });
   }
 
   commit(t: LoggedTxn): Promise<void> {

@@ -44,6 +44,7 @@ import { truncateLogAfter } from '../storage/truncate-log.js';
 import { DataTree } from '../tree/data-tree.js';
 import { ElectionDriver, type Decision } from './quorum-election-driver.js';
 import { ElectionNet, type PeerAddress } from './quorum-election-net.js';
+import { sessionOwner } from '../quorum/zab/leader.js';
 import { QuorumLeader } from './quorum-leader.js';
 import { QuorumLearner } from './quorum-learner.js';
 import { connectToLeader, QuorumPortServer, type LearnerLink } from './quorum-port.js';
@@ -127,9 +128,7 @@ export class QuorumPeer {
       self: o.self,
       listen: { host: o.listenOnAllIps ? '0.0.0.0' : self.election.host, port: self.election.port },
       announce: `${self.election.host}:${self.election.port}`,
-      peers: new Map(
-        this.members.filter((m) => m.sid !== o.self).map((m) => [m.sid, m.election]),
-      ),
+      peers: new Map(this.members.filter((m) => m.sid !== o.self).map((m) => [m.sid, m.election])),
     });
     this.net.on('warn', (message) => o.log.debug({ message }, 'election connection'));
     if (o.log.isLevelEnabled('debug'))
@@ -333,14 +332,24 @@ export class QuorumPeer {
           zk.enterLeader(
             {
               commit: (t) => leader.commit(t),
-              touchSession: (id, timeoutMs) => leader.touchSession(id, timeoutMs),
+              touchSession: (id, timeoutMs, claim) => leader.touchSession(id, timeoutMs, claim),
+              ownsSession: (id) => {
+                const s = leader.current;
+                const owner = s === null ? undefined : sessionOwner(s, id);
+                return owner === undefined || owner === -1;
+              },
               ...(this.o.reconfig ? { planReconfig: this.reconfigPlanner(leader) } : {}),
             },
             lastZxid,
           );
           this.driver.updateEpoch(BigInt(epoch));
         },
-        learnerRequest: (_conn, request) => live() && zk.learnerRequest(request),
+        learnerRequest: (conn, request) => {
+          if (!live()) return;
+          const owner =
+            leader.current === null ? undefined : sessionOwner(leader.current, request.sessionId);
+          zk.learnerRequest(request, owner === undefined || owner === conn);
+        },
         expireSession: (sessionId) => live() && zk.expireSession(sessionId),
         activateConfig: (zxid, text, designated) => {
           if (!live()) return;
@@ -586,16 +595,19 @@ export class QuorumPeer {
   private activate(text: string, zxid: bigint): void {
     if (this.o.reconfig === undefined) return;
     const config = parseConfigText(text);
-    const before = new Set(this.members.map((m) => m.sid));
+    const before = new Map(this.members.map((m) => [m.sid, m.election]));
     this.config = config;
     this.members = config.servers.map(memberOf);
     this.verifier = verifierOf(config);
     this.configText = text;
     for (const m of this.members) {
+      const old = before.get(m.sid);
       before.delete(m.sid);
-      if (m.sid !== this.o.self) this.net.setPeer(m.sid, m.election);
+      // setPeer drops the connection: only for a server that is new or moved.
+      if (m.sid !== this.o.self && (old?.host !== m.election.host || old.port !== m.election.port))
+        this.net.setPeer(m.sid, m.election);
     }
-    for (const sid of before) if (sid !== this.o.self) this.net.setPeer(sid, null);
+    for (const sid of before.keys()) if (sid !== this.o.self) this.net.setPeer(sid, null);
     this.driver.setConfig({
       self: this.o.self,
       committed: this.verifier,

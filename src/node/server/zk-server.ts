@@ -62,7 +62,10 @@ export type RequestMode = 'standalone' | 'leader' | 'learner' | 'down';
 
 /** The leader's Zab machine as the request path sees it. */
 export interface LeaderControl extends Committer {
-  touchSession(sessionId: bigint, timeoutMs: number): void;
+  /** `claim`: the session was created or reconnected here, so the leader now owns it. */
+  touchSession(sessionId: bigint, timeoutMs: number, claim?: boolean): void;
+  /** False when the session has moved to a learner (its client reconnected there). */
+  ownsSession(sessionId: bigint): boolean;
 }
 
 /** A learner's link to the leader as the request path sees it. */
@@ -209,7 +212,7 @@ export class ZkServer {
   }
 
   /** Leader: a write, session change or error forwarded by a learner, ordered with our own. */
-  learnerRequest(w: ForwardedWrite): void {
+  learnerRequest(w: ForwardedWrite, fromOwner = true): void {
     if (this.currentMode !== 'leader') return;
     const header = (zxid: bigint, type: number): LoggedTxn['header'] => ({
       clientId: w.sessionId,
@@ -231,6 +234,12 @@ export class ZkServer {
       });
       return;
     }
+    if (!fromOwner && w.opType !== OpCode.closeSession) {
+      // The client reconnected elsewhere; a request still arriving this way is stale (Apache's
+      // checkSession in the prep stage).
+      this.submitErrorTxn(w.sessionId, w.cxid, ErrorCode.sessionMoved, (t) => this.applyTxn(t));
+      return;
+    }
     let request: Request;
     try {
       request =
@@ -242,15 +251,7 @@ export class ZkServer {
             );
     } catch {
       // Apache's prep stage turns an undecodable request into an error txn; so does zkts.
-      this.pipeline.submit({
-        kind: 'write',
-        prepare: (zxid) => ({
-          header: header(zxid, OpCode.error),
-          txn: { type: OpCode.error, err: ErrorCode.marshallingError },
-        }),
-        apply: (t) => this.applyTxn(t),
-        fail: () => undefined,
-      });
+      this.submitErrorTxn(w.sessionId, w.cxid, ErrorCode.marshallingError, (t) => this.applyTxn(t));
       return;
     }
     this.pipeline.submit({
@@ -271,6 +272,25 @@ export class ZkServer {
         if (t.txn.type === OpCode.closeSession) this.closeSessionConnection(w.sessionId);
       },
       fail: () => undefined,
+    });
+  }
+
+  /** An error txn (it takes a zxid, as Apache's prep stage does) for a refused request. */
+  private submitErrorTxn(
+    sessionId: bigint,
+    cxid: number,
+    err: number,
+    apply: (t: LoggedTxn) => void,
+    fail: () => void = () => undefined,
+  ): void {
+    this.pipeline.submit({
+      kind: 'write',
+      prepare: (zxid) => ({
+        header: { clientId: sessionId, cxid, zxid, time: this.clock.wallMs(), type: OpCode.error },
+        txn: { type: OpCode.error, err },
+      }),
+      apply,
+      fail,
     });
   }
 
@@ -415,7 +435,7 @@ export class ZkServer {
       });
       return;
     }
-    this.leaderControl?.touchSession(sessionId, timeoutMs);
+    this.leaderControl?.touchSession(sessionId, timeoutMs, true);
     this.pipeline.submit({
       kind: 'write',
       prepare: (zxid) => ({
@@ -462,7 +482,7 @@ export class ZkServer {
       kind: 'read',
       run: () => {
         const valid = passwordOk && this.sessions.touch(req.sessionId, this.clock.monotonicMs());
-        if (valid) this.leaderControl?.touchSession(req.sessionId, timeoutMs);
+        if (valid) this.leaderControl?.touchSession(req.sessionId, timeoutMs, true);
         this.finishReopen(conn, req, timeoutMs, valid);
       },
     });
@@ -706,6 +726,24 @@ export class ZkServer {
   ): void {
     this.startRequest(conn);
     const sessionId = conn.sessionId;
+    if (
+      this.leaderControl !== null &&
+      request.type !== OpCode.closeSession &&
+      !this.leaderControl.ownsSession(sessionId)
+    ) {
+      this.submitErrorTxn(
+        sessionId,
+        header.xid,
+        ErrorCode.sessionMoved,
+        (t) => {
+          this.applyTxn(t);
+          // As Apache's final stage: no reply, the stale connection is closed.
+          conn.close();
+        },
+        () => this.reply(conn, header, receivedMs, ErrorCode.operationTimeout, null),
+      );
+      return;
+    }
     this.pipeline.submit({
       kind: 'write',
       prepare: (zxid) =>

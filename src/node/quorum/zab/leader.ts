@@ -5,11 +5,7 @@
 import { limits } from '../../../shared/limits.js';
 import type { Random } from '../../../shared/prng.js';
 import { OpCode } from '../../proto/opcodes.js';
-import {
-  activeVerifiers,
-  containsAllQuorums,
-  type QuorumVerifier,
-} from '../quorum-verifier.js';
+import { activeVerifiers, containsAllQuorums, type QuorumVerifier } from '../quorum-verifier.js';
 import * as d from '../wire/packet-data.js';
 import { PacketType, type QuorumPacket } from '../wire/quorum-packet.js';
 import { epochOf, isEpochStart, makeZxid } from '../wire/zxid.js';
@@ -111,8 +107,11 @@ export type LeaderInput =
   /** A txn built by the leader's request pipeline with zxid lastProposed + 1. */
   | { kind: 'propose'; txn: LoggedTxn }
   | { kind: 'persisted'; upTo: bigint }
-  /** A client of the leader itself touched, created or reconnected a session. */
-  | { kind: 'touch-session'; sessionId: bigint; timeoutMs: number }
+  /**
+   * A client of the leader itself touched a session; `claim` when it created or reconnected
+   * it here (the leader becomes its owner; a plain touch leaves the owner as it is).
+   */
+  | { kind: 'touch-session'; sessionId: bigint; timeoutMs: number; claim?: boolean }
   | { kind: 'tick' };
 
 export type LeaderOutput =
@@ -195,7 +194,7 @@ export function leaderStep(
         tryCommit(s, out);
         break;
       case 'touch-session':
-        touch(s, input.sessionId, input.timeoutMs, SELF_CONN, nowMs);
+        touch(s, input.sessionId, input.timeoutMs, input.claim === true ? SELF_CONN : null, nowMs);
         break;
       case 'tick':
         onTick(s, nowMs, out);
