@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFourLetterWord } from '../node/server/fourlw.js';
 import { fixtureClock, leaderQuorum, StaticView } from '../node/server/testdata/static-view.js';
+import { reportDiskFault } from './disk-fault.js';
 import { startMetricsServer, type RunningMetricsServer } from './http.js';
 
 let view: StaticView;
@@ -108,5 +109,20 @@ describe('per-namespace summaries', () => {
     expect(m.get('read_per_namespace_count{key="app"}')).toBe(3);
     expect(m.get('write_per_namespace{key="app",quantile="0.5"}')).toBe(10);
     expect(mntr().get('zk_avg_app_read_per_namespace')).toBe('83.3333');
+  });
+});
+
+describe('disk_fault', () => {
+  it('is 0, 1 while any store reports a fault, 0 again when all have recovered', async () => {
+    expect((await scrape()).get('disk_fault')).toBe(0);
+    const a = {};
+    const b = {};
+    reportDiskFault(a, true);
+    expect((await scrape()).get('disk_fault')).toBe(1);
+    reportDiskFault(b, true);
+    reportDiskFault(a, false);
+    expect((await scrape()).get('disk_fault')).toBe(1);
+    reportDiskFault(b, false);
+    expect((await scrape()).get('disk_fault')).toBe(0);
   });
 });

@@ -17,6 +17,7 @@ import {
   summarySetNames,
 } from './catalog.js';
 import { quorumGaugeValues, standardGaugeValue } from '../node/server/fourlw-monitor.js';
+import { DISK_FAULT_METRIC, diskFaultValue } from './disk-fault.js';
 import { JavaDouble, type MetricValue, type ServerView } from '../node/server/stats.js';
 
 type PromType = 'gauge' | 'counter' | 'summary';
@@ -130,6 +131,10 @@ export function createServerMetricsRegistry(
       }),
     );
   }
+  // zkts's own: the txn log's disk-fault state (Apache stops instead; see disk-fault.ts).
+  registry.registerMetric(
+    viewMetric(DISK_FAULT_METRIC, 'gauge', () => [{ labels: {}, value: diskFaultValue() }]),
+  );
   if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   return registry;
 }

@@ -7,6 +7,7 @@ import { DataTree } from '../tree/data-tree.js';
 import { openStorage, type SnapshotSource, type Storage } from '../storage/storage.js';
 import { startAutoPurge } from '../storage/purge.js';
 import type { DiskFaultError } from '../storage/errors.js';
+import { reportDiskFault } from '../../metrics/disk-fault.js';
 import type { ZkConfig } from './config.js';
 import type { TxnStore } from './server.js';
 
@@ -26,6 +27,7 @@ export async function openTxnStore(config: ZkConfig, log: Logger): Promise<TxnSt
   // After a disk fault the log refuses writes (reads go on); probe the disk until it takes
   // writes again, so the server resumes by itself when space returns.
   let probe: NodeJS.Timeout | undefined;
+  const faultKey = {};
   const startProbing = (err: DiskFaultError): void => {
     if (probe) return;
     log.error(
@@ -54,6 +56,7 @@ export async function openTxnStore(config: ZkConfig, log: Logger): Promise<TxnSt
     logger: log,
     // The fault hook, not a catch on every append: one promise per txn less on the write path.
     onFault: (err) => {
+      reportDiskFault(faultKey, err !== null);
       if (err) startProbing(err);
     },
   });
@@ -104,6 +107,7 @@ export async function openTxnStore(config: ZkConfig, log: Logger): Promise<TxnSt
     lastSnapshot: () => lastSnapshot,
     close: async () => {
       if (probe) clearInterval(probe);
+      reportDiskFault(faultKey, false);
       stopAutoPurge();
       await storage.close();
     },
