@@ -19,6 +19,7 @@ import type { TxnStore } from './server.js';
 import type { QuorumView, ServerMode } from './stats.js';
 import { BufferSizeStats } from './stats.js';
 import { systemClock } from './system-clock.js';
+import { writeDynamicConfigFiles } from './dynamic-config-file.js';
 
 /** dataDir/myid: the server's id, as Apache reads it (one decimal number). */
 export function readMyId(config: ZkConfig, file: string): number {
@@ -53,7 +54,16 @@ export interface EnsembleParts {
     mode(): ServerMode;
     quorum(): QuorumView | undefined;
     yieldLeadership(): string;
+    /** The committed config as /zookeeper/config and the `conf` membership show it. */
+    configText(): string;
   };
+}
+
+/** Where a committed config goes (reconfigEnabled): zoo.cfg and the version it was read at. */
+export interface DynamicConfigSource {
+  staticFile: string;
+  /** From the dynamicConfigFile name's suffix; 0 when the servers came from zoo.cfg. */
+  version: bigint;
 }
 
 function member(spec: QuorumServerSpec): PeerMember {
@@ -72,6 +82,7 @@ export async function ensembleParts(
   myId: number,
   clientAddress: string,
   log: Logger,
+  dynamic?: DynamicConfigSource,
 ): Promise<EnsembleParts> {
   const open = (): Promise<Storage> =>
     openStorage({
@@ -84,10 +95,11 @@ export async function ensembleParts(
     });
   const storage = await open();
   const recent: LoggedTxn[] = [];
-  const servers = config.servers;
-  const configText = formatQuorumConfig(servers, 0n);
+  let servers = config.servers;
+  let configVersion = dynamic?.version ?? 0n;
+  const configText = formatQuorumConfig(servers, configVersion);
   const verifier = majorityVerifier(
-    0n,
+    configVersion,
     servers.map((s) => [BigInt(s.id), s.role] as [bigint, 'participant' | 'observer']),
   );
   let peer: QuorumPeer | undefined;
@@ -159,6 +171,20 @@ export async function ensembleParts(
           onRole: (role) => {
             if (role === 'leading') leaderSince = systemClock.monotonicMs();
           },
+          ...(config.reconfigEnabled
+            ? {
+                reconfig: {
+                  config: { servers, version: configVersion },
+                  standaloneEnabled: config.standaloneEnabled,
+                  onCommitted: (next) => {
+                    servers = next.servers;
+                    configVersion = next.version;
+                    if (dynamic !== undefined)
+                      writeDynamicConfigFiles(dynamic.staticFile, next, myId);
+                  },
+                },
+              }
+            : {}),
         });
         await peer.start(tree ?? zk.tree, recent.slice(-limits.committedLogCount));
         log.info({ myid: myId, clientAddress, servers: servers.length }, 'ensemble member started');
@@ -169,6 +195,7 @@ export async function ensembleParts(
       },
       mode: modeOf,
       yieldLeadership: () => peer?.yieldLeadership() ?? 'This server is not running yet',
+      configText: () => formatQuorumConfig(servers, configVersion),
       quorum: () => {
         if (peer === undefined) return undefined;
         const leaderId = peer.currentLeader;

@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import { ConfigError, parseZooCfg, type ZkConfig } from './config.js';
 import { formatServerLine } from './config-servers.js';
 import { ensembleParts, readMyId } from './ensemble-server.js';
+import { withDynamicConfig } from './dynamic-config-file.js';
 import { opsSettings } from './admin-settings.js';
 import { processFourLetterEnv } from './fourlw-env.js';
 import { installedVersion } from './stats.js';
@@ -24,6 +25,8 @@ export interface LoadedConfig {
   text: string;
   config: ZkConfig;
   warnings: string[];
+  /** Version of the config in dynamicConfigFile (0 without one). */
+  configVersion?: bigint;
 }
 
 /** `--config` may name zoo.cfg or the directory holding it; the default is ./zoo.cfg. */
@@ -52,11 +55,20 @@ export function loadConfig(file: string): LoadedConfig {
       `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
     );
   }
-  const { config, warnings } = parseZooCfg(text, file);
-  return { file, text, config, warnings };
+  const parsed = parseZooCfg(text, file);
+  // dynamicConfigFile: the membership (and its version) comes from that file.
+  const { config, version } = withDynamicConfig(parsed.config, file);
+  return { file, text, config, warnings: parsed.warnings, configVersion: version };
 }
 
-function confView(config: ZkConfig, clientPort: number, myId: number): ServerConfView {
+function confView(
+  config: ZkConfig,
+  clientPort: number,
+  myId: number,
+  membership?: () => string,
+): ServerConfView {
+  const staticMembership =
+    config.servers.map((s) => `${formatServerLine(s)}\n`).join('') + 'version=0\n';
   const quorum: ServerConfView['quorum'] = config.distributed
     ? {
         initLimit: config.initLimit,
@@ -65,7 +77,10 @@ function confView(config: ZkConfig, clientPort: number, myId: number): ServerCon
         electionPorts: config.servers.map((s) => s.addresses[0]!.electionPort),
         quorumPorts: config.servers.map((s) => s.addresses[0]!.quorumPort),
         peerType: config.peerType === 'observer' ? 1 : 0,
-        membership: config.servers.map((s) => `${formatServerLine(s)}\n`).join('') + 'version=0\n',
+        // A getter: after a reconfig, `conf` shows the config now committed.
+        get membership() {
+          return membership?.() ?? staticMembership;
+        },
       }
     : undefined;
   return {
@@ -96,7 +111,10 @@ export async function startFromConfig(
   const clientPort = config.clientPort ?? self?.clientAddress?.port ?? 2181;
   const clientHost = config.clientPortAddress ?? self?.clientAddress?.host;
   const parts = config.distributed
-    ? await ensembleParts(config, myId, `${clientHost ?? '0.0.0.0'}:${clientPort}`, log)
+    ? await ensembleParts(config, myId, `${clientHost ?? '0.0.0.0'}:${clientPort}`, log, {
+        staticFile: loaded.file,
+        version: loaded.configVersion ?? 0n,
+      })
     : undefined;
   return startServer({
     settings: {
@@ -114,7 +132,7 @@ export async function startFromConfig(
     clientPort,
     maxClientCnxnsPerIp: config.maxClientCnxns,
     ops: opsSettings((k) => config.properties.get(k)),
-    conf: confView(config, clientPort, myId),
+    conf: confView(config, clientPort, myId, parts && (() => `${parts.ensemble.configText()}\n`)),
     initialConfiguration: loaded.text,
     store: parts?.store ?? store ?? (await openTxnStore(config, log)),
     ...(parts ? { ensemble: parts.ensemble } : {}),

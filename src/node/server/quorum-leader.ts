@@ -35,6 +35,8 @@ export interface LeaderPorts {
   established(epoch: number, lastZxid: bigint): void;
   learnerRequest(conn: number, request: ForwardedWrite): void;
   expireSession(sessionId: bigint): void;
+  /** A config was committed (reconfig, or the first epoch's version): activate it. */
+  activateConfig?(zxid: bigint, configText: string, designatedLeader: bigint): void;
   /** Leadership is over: go back to election. */
   shutdown(reason: string): void;
 }
@@ -132,6 +134,8 @@ export class QuorumLeader implements Committer {
         return this.ports.learnerRequest(o.conn, o.request);
       case 'expire-session':
         return this.ports.expireSession(o.sessionId);
+      case 'activate-config':
+        return this.ports.activateConfig?.(o.zxid, o.configText, o.designatedLeader);
       case 'shutdown':
         this.end(new Error(o.reason));
         return;

@@ -8,7 +8,13 @@ import { OpCode, Xid, opShortName } from '../proto/opcodes.js';
 import { ErrorCode } from '../proto/errors.js';
 import { JuteReader } from '../proto/jute.js';
 import type { Id, LoggedTxn } from '../proto/types.js';
-import type { ConnectRequest, Request, RequestHeader, Response } from '../proto/requests.js';
+import type {
+  ConnectRequest,
+  ReconfigRequest,
+  Request,
+  RequestHeader,
+  Response,
+} from '../proto/requests.js';
 import {
   decodeConnectRequest,
   decodeRequest,
@@ -66,6 +72,8 @@ export interface LeaderControl extends Committer {
   touchSession(sessionId: bigint, timeoutMs: number, claim?: boolean): void;
   /** False when the session has moved to a learner (its client reconnected there). */
   ownsSession(sessionId: bigint): boolean;
+  /** With reconfigEnabled: the new config text for a reconfig under zxid, or a ZkError. */
+  planReconfig?: (request: ReconfigRequest, zxid: bigint) => Buffer;
 }
 
 /** A learner's link to the leader as the request path sees it. */
@@ -308,6 +316,7 @@ export class ZkServer {
       reconfigEnabled: this.settings.reconfigEnabled,
       standalone: this.currentMode === 'standalone',
       enforceQuota: this.settings.enforceQuota,
+      ...(this.leaderControl?.planReconfig ? { reconfig: this.leaderControl.planReconfig } : {}),
     };
   }
 
