@@ -308,4 +308,109 @@ describe('operator against a real API server', () => {
       60_000,
     );
   });
+
+  it('deletes the ServiceMonitor it made when monitoring is turned off, and leaves one it did not make', async () => {
+    // The Prometheus Operator's kind, served by the real API server (its controller is not
+    // needed: the operator only creates and deletes the object).
+    await applyCrds(kc, [serviceMonitorCrd]);
+    const mns = 'op-monitor';
+    await kubeOk(kc, 'POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: mns },
+    });
+    const smPath = (name: string) =>
+      `/apis/monitoring.coreos.com/v1/namespaces/${mns}/servicemonitors/${name}`;
+    const ensembles = `/apis/zkts.dev/v1alpha1/namespaces/${mns}/zookeeperensembles`;
+    const ensemble = (name: string, serviceMonitor: boolean) => ({
+      apiVersion: 'zkts.dev/v1alpha1',
+      kind: 'ZooKeeperEnsemble',
+      metadata: { name, namespace: mns },
+      spec: { replicas: 1, image: 'zkts:test', metrics: { serviceMonitor } },
+    });
+    // Someone else's ServiceMonitor with the name an ensemble's would have.
+    await kubeOk(kc, 'POST', `/apis/monitoring.coreos.com/v1/namespaces/${mns}/servicemonitors`, {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { name: 'theirs', namespace: mns },
+      spec: { endpoints: [{ port: 'web' }] },
+    });
+    await kubeOk(kc, 'POST', ensembles, ensemble('theirs', false));
+    await kubeOk(kc, 'POST', ensembles, ensemble('mon', true));
+
+    await waitFor(
+      'the ServiceMonitor of mon',
+      async () => (await kubeRequest(kc, 'GET', smPath('mon'))).status === 200,
+      60_000,
+    );
+    const sm = await get(smPath('mon'));
+    expect(sm.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'ZooKeeperEnsemble', name: 'mon', controller: true }),
+    ]);
+    expect(sm.spec).toMatchObject({ endpoints: [{ port: 'metrics', path: '/metrics' }] });
+
+    await kubeOk(
+      kc,
+      'PATCH',
+      `${ensembles}/mon`,
+      { spec: { metrics: { serviceMonitor: false } } },
+      'application/merge-patch+json',
+    );
+    await waitFor(
+      'the ServiceMonitor of mon deleted',
+      async () => (await kubeRequest(kc, 'GET', smPath('mon'))).status === 404,
+      60_000,
+    );
+    const events = await kubeOk<{
+      items: { reason: string; message: string; involvedObject: { name: string } }[];
+    }>(kc, 'GET', `/api/v1/namespaces/${mns}/events`);
+    expect(
+      events.items
+        .filter((e) => e.involvedObject.name === 'mon' && e.reason === 'ChildDeleted')
+        .map((e) => e.message),
+    ).toEqual(['ServiceMonitor mon deleted: turned off in the spec']);
+    // The ensemble "theirs" has been reconciled (status written) and the object it does not own is still there.
+    await waitFor(
+      'theirs reconciled',
+      async () => (await get(`${ensembles}/theirs`)).status?.observedGeneration === 1,
+      60_000,
+    );
+    expect((await kubeRequest(kc, 'GET', smPath('theirs'))).status).toBe(200);
+
+    for (const name of ['mon', 'theirs']) await kubeOk(kc, 'DELETE', `${ensembles}/${name}`);
+    await waitFor(
+      'ensembles gone',
+      async () => (await kubeOk<{ items: unknown[] }>(kc, 'GET', ensembles)).items.length === 0,
+      60_000,
+    );
+  });
 });
+
+const serviceMonitorCrd = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'servicemonitors.monitoring.coreos.com' },
+  spec: {
+    group: 'monitoring.coreos.com',
+    scope: 'Namespaced',
+    names: {
+      plural: 'servicemonitors',
+      singular: 'servicemonitor',
+      kind: 'ServiceMonitor',
+      listKind: 'ServiceMonitorList',
+    },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        },
+      },
+    ],
+  },
+};

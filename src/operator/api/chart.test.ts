@@ -75,6 +75,8 @@ describe('helm/zkts', () => {
       ['', 'events', 'create'],
       ['coordination.k8s.io', 'leases', 'update'],
       ['monitoring.coreos.com', 'servicemonitors', 'patch'],
+      ['monitoring.coreos.com', 'servicemonitors', 'get'],
+      ['monitoring.coreos.com', 'servicemonitors', 'delete'],
     ];
     for (const [g, r, v] of needed) expect(can(g, r, v), `${g}/${r} ${v}`).toBe(true);
     for (const r of rules) expect([...r.verbs, ...r.resources, ...r.apiGroups]).not.toContain('*');

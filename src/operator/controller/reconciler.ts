@@ -30,6 +30,7 @@ import {
   podOrdinal,
   selectorString,
   serverLine,
+  unwantedChildren,
 } from '../specs/index.js';
 import type { EventRecorder } from './events.js';
 import { KubeError, objectPath, type Kube } from './kube.js';
@@ -277,6 +278,7 @@ async function act(
             throw err;
           }
         }
+        await deleteUnwantedChildren(d, cr, e, log);
         if (!o.statefulSetExists || a.memberCount !== o.statefulSetReplicas) {
           log.info({ memberCount: a.memberCount, reason: a.reason }, 'applied children');
           await d.events.record(
@@ -369,6 +371,38 @@ async function act(
         log.debug({ reason: a.reason }, 'waiting');
         break;
     }
+  }
+}
+
+/**
+ * Deletes optional children the spec turned off (a ServiceMonitor when monitoring is off), but
+ * only ones this ensemble owns: an object of the same name made by someone else stays.
+ */
+async function deleteUnwantedChildren(
+  d: ReconcilerDeps,
+  cr: ZooKeeperEnsemble,
+  e: ResolvedEnsemble,
+  log: Logger,
+): Promise<void> {
+  const ns = e.metadata.namespace;
+  for (const ref of unwantedChildren(e)) {
+    const path = objectPath(ref.apiVersion, ref.kind, ns, ref.name);
+    // 404 also when the kind is not served (no Prometheus Operator): nothing to delete.
+    const found = await d.kube.get<{
+      metadata: { uid?: string; ownerReferences?: { uid: string; controller?: boolean }[] };
+    }>(path);
+    const ours = found?.metadata.ownerReferences?.some(
+      (r) => r.controller === true && r.uid === cr.metadata.uid,
+    );
+    if (!found || !ours) continue;
+    log.info({ kind: ref.kind, name: ref.name }, 'deleting a child the spec turned off');
+    await d.kube.delete(path, { preconditions: { uid: found.metadata.uid } });
+    await d.events.record(
+      cr.metadata,
+      'Normal',
+      'ChildDeleted',
+      `${ref.kind} ${ref.name} deleted: turned off in the spec`,
+    );
   }
 }
 

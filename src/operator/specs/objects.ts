@@ -287,3 +287,24 @@ export function childrenFor(e: ResolvedEnsemble, memberCount: number): K8sObject
   if (e.spec.metrics.serviceMonitor) out.push(serviceMonitor(e));
   return out;
 }
+
+export interface ChildRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+}
+
+/**
+ * Optional children the spec has turned off: the operator deletes those it created (owned by
+ * the ensemble). Server-side apply never removes a whole object that is no longer applied.
+ */
+export function unwantedChildren(e: ResolvedEnsemble): ChildRef[] {
+  const out: ChildRef[] = [];
+  if (!e.spec.metrics.serviceMonitor)
+    out.push({
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      name: names.serviceMonitor(e.metadata.name),
+    });
+  return out;
+}

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { resolveEnsemble, type ZooKeeperEnsemble } from '../api/index.js';
 import { fnv1a64 } from './hash.js';
 import { podOrdinal } from './meta.js';
-import { configHash, configMap, podDisruptionBudget, statefulSet } from './objects.js';
+import {
+  childrenFor,
+  configHash,
+  configMap,
+  podDisruptionBudget,
+  statefulSet,
+  unwantedChildren,
+} from './objects.js';
 
 const e = (spec: ZooKeeperEnsemble['spec']) =>
   resolveEnsemble({
@@ -13,6 +20,16 @@ const e = (spec: ZooKeeperEnsemble['spec']) =>
   });
 
 describe('specs', () => {
+  it('the ServiceMonitor is a child when monitoring is on, and one to delete when it is off', () => {
+    const kinds = (spec: ZooKeeperEnsemble['spec']) => childrenFor(e(spec), 3).map((o) => o.kind);
+    expect(kinds({ metrics: { serviceMonitor: true } })).toContain('ServiceMonitor');
+    expect(unwantedChildren(e({ metrics: { serviceMonitor: true } }))).toEqual([]);
+    expect(kinds({ metrics: { serviceMonitor: false } })).not.toContain('ServiceMonitor');
+    expect(unwantedChildren(e({}))).toEqual([
+      { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', name: 'zk' },
+    ]);
+  });
+
   it('server.N lines: N from 1, headless names, quorum:election;client', () => {
     const cfg = (configMap(e({}), 3).data as Record<string, string>)['zoo.cfg'];
     expect(cfg).toContain('server.1=zk-0.zk-headless.ns.svc.cluster.local:2888:3888;2181\n');
