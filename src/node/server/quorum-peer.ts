@@ -545,7 +545,15 @@ export class QuorumPeer {
       onClose: () => live() && learner.disconnected(),
       readSnapshot: (buf) => {
         const reader = snapReader!;
-        const used = reader.push(buf);
+        let used: number | null;
+        try {
+          used = reader.push(buf);
+        } catch (err) {
+          // A malformed snapshot ends this link (and the role), never the process.
+          log.error({ err: String(err) }, 'bad snapshot from the leader');
+          this.link?.close();
+          return null;
+        }
         if (used === null) return null;
         if (live()) {
           const tree = DataTree.fromSnapshot(reader.data);
