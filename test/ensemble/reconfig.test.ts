@@ -58,6 +58,8 @@ interface ConfigSeen {
   ids: number[];
   version: string;
   text: string;
+  /** /zookeeper/config's data version and mzxid (hex), when read from the node. */
+  stat?: { version: number; mzxid: string };
 }
 
 function parseConfig(text: string): ConfigSeen {
@@ -72,7 +74,11 @@ async function configOn(m: EnsembleMember): Promise<ConfigSeen> {
     ok(await c.sync('/zookeeper/config'), 'sync');
     const r = ok(await c.getData('/zookeeper/config'), 'getData /zookeeper/config');
     if (r.response?.kind !== 'getData') throw new Error('no getData body');
-    return parseConfig(r.response.data?.toString('utf8') ?? '');
+    const { version, mzxid } = r.response.stat;
+    return {
+      ...parseConfig(r.response.data?.toString('utf8') ?? ''),
+      stat: { version, mzxid: mzxid.toString(16) },
+    };
   } finally {
     await closeAll(c);
   }
@@ -90,6 +96,11 @@ async function expectConfigEverywhere(members: EnsembleMember[], want: ConfigSee
     console.log(`member ${m.sid} /zookeeper/config:\n${seen.text}`);
     expect(seen.ids, `/zookeeper/config on member ${m.sid}`).toEqual(want.ids);
     expect(seen.version, `config version on member ${m.sid}`).toBe(want.version);
+    // initConfigInZKDatabase and the reconfig txn alike: data version -1, mzxid = config version.
+    expect(seen.stat, `/zookeeper/config stat on member ${m.sid}`).toEqual({
+      version: -1,
+      mzxid: want.version,
+    });
     // conf is read without a sync: the member may apply the reconfig a moment later.
     await waitUntil(
       `conf membership on member ${m.sid}`,
@@ -236,9 +247,18 @@ describe('dynamic reconfiguration under write load', () => {
     await expectConfigEverywhere(remaining, current);
     await progress();
 
+    // A member restarted after the reconfigs comes back with the committed config (zoo.cfg now
+    // names zoo.cfg.dynamic.<version>).
+    const restarted = remaining.find((m) => m !== newLeader)!;
+    await restarted.stop();
+    await restarted.start();
+    await e.waitForQuorum();
+    await expectConfigEverywhere(remaining, current);
+    await progress();
+
     for (const w of writers) await w.stop();
     console.log(
-      `writes acknowledged: ${writers.map((w) => `${w.acked.length} (${w.unknown.length} unknown, ${w.errors.length} errors)`).join(', ')}`,
+      `writes acknowledged: ${writers.map((w) => `${w.acked.length} (${w.unknown.length} unknown, errors: ${w.errors.join('; ') || 'none'})`).join(', ')}`,
     );
     await expectNoAckedWriteLost(remaining);
   }, 600_000);
