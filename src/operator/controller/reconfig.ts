@@ -43,6 +43,7 @@ export function rawReconfigurer(opts: RawReconfigOptions = {}): Reconfigurer {
       const [host, portText] = splitHostPort(connectString);
       const sock = connect({ host, port: Number(portText) });
       const frames = frameReader(sock, opts.timeoutMs ?? 10_000);
+      let sessionOpen = false;
       try {
         await new Promise<void>((resolve, reject) => {
           sock.once('connect', resolve);
@@ -62,6 +63,7 @@ export function rawReconfigurer(opts: RawReconfigOptions = {}): Reconfigurer {
         connectReply.int();
         const negotiatedTimeout = connectReply.int();
         if (negotiatedTimeout <= 0) throw new ReconfigError('the server refused the session');
+        sessionOpen = true;
         if (opts.auth) {
           sock.write(
             new JuteWriter()
@@ -98,10 +100,14 @@ export function rawReconfigurer(opts: RawReconfigOptions = {}): Reconfigurer {
             throw new ReconfigError(`reconfig failed with ZooKeeper error ${err}`, err);
           break;
         }
-        sock.write(new JuteWriter().int(CLOSE_XID).int(OpCode.closeSession).toFrame());
       } finally {
         frames.stop();
-        sock.destroy();
+        if (sessionOpen && !sock.destroyed) {
+          // Close the session also after a refused reconfig, so that retries do not leave
+          // one session per attempt on the server until each expires.
+          sock.end(new JuteWriter().int(CLOSE_XID).int(OpCode.closeSession).toFrame());
+          setTimeout(() => sock.destroy(), 1000).unref();
+        } else sock.destroy();
       }
     },
   };
