@@ -45,6 +45,29 @@ export async function createFolder(connectString: string, path: string): Promise
   }
 }
 
+export interface MissingOnServer {
+  server: string;
+  missing: number;
+  children: number;
+  /** The zxids the missing writes were acknowledged with, by epoch (for a bug report). */
+  missingZxids?: string;
+}
+
+/** "epoch 3: 0x300000012..0x3000001a0 (264)" for each epoch among the acks. */
+export function zxidRange(acks: readonly Ack[]): string {
+  const byEpoch = new Map<bigint, bigint[]>();
+  for (const a of acks) {
+    const e = a.zxid >> 32n;
+    byEpoch.set(e, [...(byEpoch.get(e) ?? []), a.zxid]);
+  }
+  return [...byEpoch]
+    .map(([e, zs]) => {
+      const sorted = zs.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+      return `epoch ${e}: 0x${sorted[0]!.toString(16)}..0x${sorted.at(-1)!.toString(16)} (${zs.length})`;
+    })
+    .join('; ');
+}
+
 /**
  * Acknowledged writes missing from `dir` as seen by each running member after sync() (so a
  * write must be on every server the test can reach, not only on the one that answered).
@@ -53,8 +76,8 @@ export async function missingOnMembers(
   e: EnsembleLike,
   dir: string,
   acks: readonly Ack[],
-): Promise<{ server: string; missing: number; children: number }[]> {
-  const out: { server: string; missing: number; children: number }[] = [];
+): Promise<MissingOnServer[]> {
+  const out: MissingOnServer[] = [];
   for (const m of e.members.filter((x) => x.running)) {
     const c = await connectWithin(addressOf(m), 30_000);
     try {
@@ -63,10 +86,12 @@ export async function missingOnMembers(
       if (r.header.err !== ErrorCode.ok || r.response?.kind !== 'getChildren')
         throw new Error(`getChildren ${dir} on ${addressOf(m)} failed with error ${r.header.err}`);
       const present = new Set(r.response.children);
+      const missing = acks.filter((a) => !present.has(a.name));
       out.push({
         server: addressOf(m),
-        missing: acks.filter((a) => !present.has(a.name)).length,
+        missing: missing.length,
         children: present.size,
+        ...(missing.length > 0 ? { missingZxids: zxidRange(missing) } : {}),
       });
     } finally {
       await c.close();

@@ -34,6 +34,8 @@ export interface FailoverResult {
   reconnectErrors: Record<string, number>;
   /** Acknowledged writes missing per running server. */
   missingByServer: Record<string, number>;
+  /** Zxids of the missing writes per server, when any are missing. */
+  missingZxids?: Record<string, string>;
 }
 
 export interface FailoverOptions {
@@ -87,12 +89,16 @@ export async function failoverTrial(e: EnsembleLike, o: FailoverOptions): Promis
   let newLeaderSid: number | null = null;
   let lost = 0;
   const missingByServer: Record<string, number> = {};
+  let missingZxids: Record<string, string> | undefined;
   try {
     const newLeader = await e.waitForQuorum(30_000);
     newLeaderSid = newLeader.sid;
     const seen = await missingOnMembers(e, dir, writer.acks);
     lost = Math.max(0, ...seen.map((s) => s.missing));
-    for (const x of seen) missingByServer[x.server] = x.missing;
+    for (const x of seen) {
+      missingByServer[x.server] = x.missing;
+      if (x.missingZxids !== undefined) (missingZxids ??= {})[x.server] = x.missingZxids;
+    }
   } finally {
     await leader.start();
     await waitServing(leader, 60_000);
@@ -109,5 +115,6 @@ export async function failoverTrial(e: EnsembleLike, o: FailoverOptions): Promis
     failures: countsOf(writer.failures),
     reconnectErrors: countsOf(writer.reconnectErrors),
     missingByServer,
+    ...(missingZxids === undefined ? {} : { missingZxids }),
   };
 }

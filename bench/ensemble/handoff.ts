@@ -37,11 +37,15 @@ export interface HandoffResult {
   /** The same over the second before ydld, for scale. */
   baselineMaxGapMs: number;
   acks: number;
+  /** Highest epoch among the writes acknowledged before ydld. */
+  epochBefore: number;
   /** Acknowledged writes missing afterwards, worst over the running servers; null: not checked. */
   lost: number | null;
   /** Why the lost-write check could not run (a server never served again). */
   checkError?: string;
   missingByServer: Record<string, number>;
+  /** Zxids of the missing writes per server, when any are missing. */
+  missingZxids?: Record<string, string>;
   failures: Record<string, number>;
 }
 
@@ -151,6 +155,14 @@ export async function handoffTrial(e: EnsembleLike, o: HandoffOptions): Promise<
     acks: acks.length,
     lost: seen === null ? null : Math.max(0, ...seen.map((x) => x.missing)),
     missingByServer: Object.fromEntries((seen ?? []).map((x) => [x.server, x.missing])),
+    ...(seen?.some((x) => x.missingZxids !== undefined)
+      ? {
+          missingZxids: Object.fromEntries(
+            seen.filter((x) => x.missingZxids).map((x) => [x.server, x.missingZxids!]),
+          ),
+        }
+      : {}),
+    epochBefore,
     ...(checkError === undefined ? {} : { checkError }),
     failures: countsOf(failures),
   };

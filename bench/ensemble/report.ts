@@ -248,6 +248,11 @@ export function markdown(r: BenchRecord, s: Summary): string {
     for (const h of r.handoff)
       if (h.result.checkError !== undefined)
         out.push(`- rep ${h.rep}: lost-write check failed: ${h.result.checkError}`);
+    for (const h of r.handoff)
+      for (const [server, z] of Object.entries(h.result.missingZxids ?? {}))
+        out.push(
+          `- rep ${h.rep}: ${server} misses acknowledged writes (epoch before ydld ${h.result.epochBefore}): ${z}`,
+        );
     out.push(
       '',
       '| rep | ydld reply | another leader | new epoch | leader before → after | new leader ms | first new-epoch write ms | longest gap ms | gap before ydld ms | acks | lost |',
@@ -280,6 +285,9 @@ export function markdown(r: BenchRecord, s: Summary): string {
           .join(' ')} |`,
     );
   }
+  for (const f of r.failover)
+    for (const [server, z] of Object.entries(f.result.missingZxids ?? {}))
+      out.push(`- rep ${f.rep} ${label(f.target)}: ${server} misses acknowledged writes: ${z}`);
   out.push(
     '',
     '## Every throughput run',
