@@ -115,6 +115,8 @@ export class QuorumPeer {
   private verifier: QuorumVerifier;
   private configText: string;
   private config: QuorumConfig | null;
+  /** A logged reconfig not yet known committed (Apache's last-seen config), as text. */
+  private lastSeenText: string | null = null;
 
   constructor(private readonly o: QuorumPeerOptions) {
     this.storage = o.storage;
@@ -248,6 +250,7 @@ export class QuorumPeer {
     this.setRole('looking');
     this.leaderSid = null;
     this.o.zk.enterDown();
+    this.noteLastSeenConfig();
     this.refreshConfigNode();
     this.o.log.info(
       {
@@ -354,8 +357,15 @@ export class QuorumPeer {
         activateConfig: (zxid, text, designated) => {
           if (!live()) return;
           this.activate(text, zxid);
-          // Not the designated leader: it takes over; our first vote names it.
-          if (designated !== this.o.self) this.handoffTo = designated;
+          if (designated !== this.o.self) {
+            // Not the designated leader: it takes over and our first vote names it. Followers
+            // told by COMMITANDACTIVATE leave at once; step down a tick later in any case.
+            this.handoffTo = designated;
+            setTimeout(
+              () => this.roleEnded(gen, `designated leader is ${designated}`),
+              this.o.timing.tickTimeMs,
+            );
+          }
         },
         shutdown: (reason) => this.roleEnded(gen, reason),
       },
@@ -375,7 +385,8 @@ export class QuorumPeer {
       self: this.o.self,
       timing: this.o.timing,
       committed: this.verifier,
-      lastSeen: null,
+      lastSeen: this.lastSeenText === null ? null : verifierOf(parseConfigText(this.lastSeenText)),
+      ...(this.lastSeenText === null ? {} : { lastSeenText: this.lastSeenText }),
       configText: this.configText,
       versionFirstConfig: this.o.reconfig !== undefined,
       acceptedEpoch: this.epochs.acceptedEpoch,
@@ -608,6 +619,8 @@ export class QuorumPeer {
     this.members = config.servers.map(memberOf);
     this.verifier = verifierOf(config);
     this.configText = text;
+    if (this.lastSeenText !== null && parseConfigText(this.lastSeenText).version <= config.version)
+      this.lastSeenText = null;
     for (const m of this.members) {
       const old = before.get(m.sid);
       before.delete(m.sid);
@@ -632,6 +645,39 @@ export class QuorumPeer {
     } catch (err) {
       this.o.log.error({ err: String(err) }, 'cannot write the dynamic config files');
     }
+  }
+
+  /**
+   * A reconfig logged but not known committed (the tree, rebuilt with every logged txn, holds
+   * it in /zookeeper/config): it is our last-seen config, as Apache's `.dynamic.next`. The next
+   * election and epoch then need quorums of both configs, and a leader completes it.
+   */
+  private noteLastSeenConfig(): void {
+    if (this.o.reconfig === undefined) return;
+    const data = this.o.zk.tree.getNode('/zookeeper/config')?.data;
+    let seen: QuorumConfig | null = null;
+    try {
+      seen = data === undefined || data === null ? null : parseConfigText(data.toString('utf8'));
+    } catch {
+      seen = null;
+    }
+    if (seen === null || seen.version <= this.verifier.version) {
+      this.lastSeenText = null;
+    } else {
+      this.lastSeenText = textOfConfig(seen);
+      for (const s of seen.servers) {
+        const m = memberOf(s);
+        if (m.sid !== this.o.self && !this.members.some((x) => x.sid === m.sid))
+          this.net.setPeer(m.sid, m.election);
+      }
+      this.o.log.info({ version: `0x${seen.version.toString(16)}` }, 'last-seen config pending');
+    }
+    this.driver.setConfig({
+      self: this.o.self,
+      committed: this.verifier,
+      lastSeen: this.lastSeenText === null ? null : verifierOf(seen!),
+      configText: this.configText,
+    });
   }
 
   /** initConfigInZKDatabase: /zookeeper/config holds the committed config (reconfigEnabled). */

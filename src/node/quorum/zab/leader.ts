@@ -91,6 +91,8 @@ export interface LeaderStart {
   configText: string;
   /** reconfigEnabled: a config never versioned gets the first epoch's zxid (as Apache). */
   versionFirstConfig?: boolean;
+  /** The last-seen config's text (a logged reconfig not known committed); completed at NEWLEADER. */
+  lastSeenText?: string;
   acceptedEpoch: number;
   currentEpoch: number;
   lastZxid: bigint;
@@ -224,7 +226,7 @@ function start(i: LeaderStart, nowMs: number, out: LeaderOutput[]): LeaderState 
     committed: i.committed,
     lastSeen: i.lastSeen,
     configText: i.configText,
-    lastSeenText: i.lastSeen === null ? null : i.configText,
+    lastSeenText: i.lastSeen === null ? null : (i.lastSeenText ?? i.configText),
     allowedToCommit: true,
     versionFirstConfig: i.versionFirstConfig ?? false,
     phase: 'discovery',
@@ -465,8 +467,17 @@ function onAck(
 
 function establish(s: LeaderState, nowMs: number, out: LeaderOutput[]): void {
   s.phase = 'broadcast';
-  if (s.lastSeen !== null && s.lastSeenText !== null && s.lastSeen.version > s.committed.version)
-    activate(s, makeZxid(s.epoch, 0), s.self, out);
+  if (s.lastSeen !== null && s.lastSeenText !== null && s.lastSeen.version > s.committed.version) {
+    // Leader.lead after the NEWLEADER quorum: the pending config is committed now; if we are
+    // no voter of it, a voter that acked NEWLEADER is designated and we commit nothing.
+    const next = s.lastSeen;
+    let designated = s.self;
+    if (next.members.get(s.self) !== 'participant')
+      for (const sid of s.newLeaderAcks)
+        if (next.members.get(sid) === 'participant' && (designated === s.self || sid > designated))
+          designated = sid;
+    activate(s, makeZxid(s.epoch, 0), designated, out);
+  }
   s.lastProposed = makeZxid(s.epoch, 0);
   s.lastCommitted = s.lastProposed;
   s.lastPersisted = s.lastProposed;

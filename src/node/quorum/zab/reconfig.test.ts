@@ -224,3 +224,72 @@ describe('Zab learner: reconfig (§8)', () => {
     expect(r.outputs[1]).toEqual({ kind: 'activate-config', zxid: z, designatedLeader: 1n });
   });
 });
+
+describe('Zab leader: a pending reconfig at election (§8 step 6)', () => {
+  function startWith(self: bigint, lastSeenIds: number[]) {
+    const committed = verifierOf(parseConfigText(cfg([1, 2, 3], 0x100000000n)));
+    const lastSeenText = cfg(lastSeenIds, 0x100000007n);
+    let r = leaderStep(
+      null,
+      {
+        kind: 'start',
+        self,
+        timing,
+        committed,
+        lastSeen: verifierOf(parseConfigText(lastSeenText)),
+        lastSeenText,
+        configText: cfg([1, 2, 3], 0x100000000n),
+        acceptedEpoch: 1,
+        currentEpoch: 1,
+        lastZxid: 0x100000007n,
+        committedLog: [],
+        sessions: [],
+      },
+      0,
+    );
+    const out: LeaderOutput[] = [];
+    for (const sid of [1n, 2n, 3n].filter((x) => x !== self)) {
+      r = leaderStep(r.state, { kind: 'learner-connected', conn: Number(sid) }, 1);
+      r = feed(
+        r.state,
+        Number(sid),
+        pkt(
+          PacketType.FOLLOWERINFO,
+          makeZxid(1, 0),
+          d.encodeLearnerInfo({ sid, protocolVersion: 0x10000, configVersion: 0n }),
+        ),
+      );
+      out.push(...r.outputs);
+    }
+    for (const sid of [1n, 2n, 3n].filter((x) => x !== self)) {
+      r = feed(r.state, Number(sid), pkt(PacketType.ACKEPOCH, 0x100000007n, d.encodeAckEpoch(1)));
+      out.push(...r.outputs);
+    }
+    for (const sid of [1n, 2n, 3n].filter((x) => x !== self)) {
+      r = feed(r.state, Number(sid), pkt(PacketType.ACK, makeZxid(2, 0)));
+      out.push(...r.outputs);
+    }
+    return { s: r.state, out };
+  }
+
+  it('NEWLEADER carries the last-seen config and establishment commits it', () => {
+    const { s, out } = startWith(3n, [1, 2, 3, 4]);
+    const newLeader = out.find(
+      (o) => o.kind === 'send' && o.packet.type === PacketType.NEWLEADER,
+    ) as Extract<LeaderOutput, { kind: 'send' }>;
+    expect(newLeader.packet.data?.toString()).toBe(cfg([1, 2, 3, 4], 0x100000007n));
+    expect(out).toContainEqual(
+      expect.objectContaining({ kind: 'activate-config', designatedLeader: 3n }),
+    );
+    expect(s.committed.version).toBe(0x100000007n);
+    expect(s.allowedToCommit).toBe(true);
+  });
+
+  it('a leader outside the pending config designates a voter that acked NEWLEADER', () => {
+    const { s, out } = startWith(3n, [1, 2]);
+    expect(out).toContainEqual(
+      expect.objectContaining({ kind: 'activate-config', designatedLeader: 2n }),
+    );
+    expect(s.allowedToCommit).toBe(false);
+  });
+});
