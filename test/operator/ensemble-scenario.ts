@@ -17,6 +17,7 @@ import { freePort, startControlPlane, type ControlPlane } from '../e2e/control-p
 import { applyCrds, loadCrds } from '../e2e/crds.js';
 import { kubeOk, kubeRequest } from '../e2e/kube-raw.js';
 import { startTestKubelet, type TestKubelet } from '../e2e/kubelet/kubelet.js';
+import { superUserConfig, superUserFlags } from '../e2e/super-user.js';
 import type { Entrypoints } from '../e2e/kubelet/pod-process.js';
 import { waitFor } from '../e2e/wait.js';
 import { connectZk } from '../e2e/zk-client.js';
@@ -86,6 +87,7 @@ export function operatorScenario(m: MemberImage): void {
         String(await freePort()),
         '--log-level',
         'warn',
+        ...superUserFlags,
       ],
       { signal: stopOperator.signal },
     );
@@ -200,7 +202,13 @@ export function operatorScenario(m: MemberImage): void {
         spec: {
           replicas: 3,
           image: m.image,
-          config: { tickTime: 500, initLimit: 20, syncLimit: 10 },
+          config: {
+            tickTime: 500,
+            initLimit: 20,
+            syncLimit: 10,
+            // Reconfig is for super users only.
+            additional: superUserConfig,
+          },
           storage: { size: '1Gi', reclaimPolicy: 'Delete' },
         },
       });
