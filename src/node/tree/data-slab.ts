@@ -41,7 +41,8 @@ export class DataSlab {
       this.fill = 0;
     }
     const chunk = this.chunks[this.current]!;
-    chunk.set(src.subarray(start, end), this.fill);
+    if (Buffer.isBuffer(src)) src.copy(chunk, this.fill, start, end);
+    else chunk.set(src.subarray(start, end), this.fill);
     const addr = this.current * SPAN + this.fill;
     this.fill += len;
     return addr;

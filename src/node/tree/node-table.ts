@@ -115,8 +115,11 @@ export class NodeTable {
         this.grow(Math.ceil(this.capacity * 1.5));
       }
       this.paths.push(path);
-    } else this.paths[id] = path;
-    this.clear(id);
+      this.initFresh(id);
+    } else {
+      this.paths[id] = path;
+      this.clear(id);
+    }
     this.hashes[id] = h;
     this.index[i] = id + 1;
     this.size++;
@@ -192,11 +195,19 @@ export class NodeTable {
 
   // ---- internals ----
 
+  /** A row never used before is all zeros: only the non-zero defaults are set. */
+  private initFresh(id: number): void {
+    this.dataLen[id] = -1;
+    const l = id * LINKS;
+    this.links[l + FIRST] = NONE;
+    this.links[l + LAST] = NONE;
+    this.links[l + NEXT] = NONE;
+    this.links[l + PREV] = NONE;
+  }
+
   private clear(id: number): void {
     const z = id * 3;
-    this.zxids[z] = 0n;
-    this.zxids[z + 1] = 0n;
-    this.zxids[z + 2] = 0n;
+    this.zxids32.fill(0, z * 2, z * 2 + 6);
     this.times[id * 2] = 0;
     this.times[id * 2 + 1] = 0;
     this.versions[z] = 0;
