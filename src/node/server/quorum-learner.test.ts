@@ -116,7 +116,7 @@ describe('QuorumLearner over TCP', () => {
       const link = await connectToLeader({
         host: '127.0.0.1',
         port: quorumPort,
-        readSnapshot: () => 0,
+        readSnapshot: () => ({ used: 0, done: true }),
         onPacket: (p) => learner.packet(p),
         onClose: () => learner.disconnected(),
       });

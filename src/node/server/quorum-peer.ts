@@ -556,16 +556,16 @@ export class QuorumPeer {
       onClose: () => live() && learner.disconnected(),
       readSnapshot: (buf) => {
         const reader = snapReader!;
-        let used: number | null;
+        let step: { used: number; done: boolean };
         try {
-          used = reader.push(buf);
+          step = reader.push(buf);
         } catch (err) {
           // A malformed snapshot ends this link (and the role), never the process.
           log.error({ err: String(err) }, 'bad snapshot from the leader');
           this.link?.close();
-          return null;
+          return { used: buf.length, done: false };
         }
-        if (used === null) return null;
+        if (!step.done) return step;
         if (live()) {
           const tree = DataTree.fromSnapshot(reader.data);
           tree.lastProcessedZxid = pendingSnap!.zxid;
@@ -576,7 +576,7 @@ export class QuorumPeer {
         }
         snapReader = null;
         pendingSnap = null;
-        return used;
+        return step;
       },
     });
     if (!live()) {

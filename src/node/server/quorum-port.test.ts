@@ -39,13 +39,13 @@ function txn(epoch: number, counter: number): LoggedTxn {
 }
 
 /** Snapshot stream stand-in: just the session table (the tree part belongs to storage). */
-function readSnapshot(buf: Buffer): number | null {
+function readSnapshot(buf: Buffer): { used: number; done: boolean } {
   try {
     const r = new JuteReader(buf);
     decodeSnapSessions(r);
-    return r.offset;
+    return { used: r.offset, done: true };
   } catch (err) {
-    if (err instanceof JuteDecodeError) return null;
+    if (err instanceof JuteDecodeError) return { used: 0, done: false };
     throw err;
   }
 }

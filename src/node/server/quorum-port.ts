@@ -90,8 +90,12 @@ function corkedWrite(sock: net.Socket, bytes: Buffer): void {
   sock.write(bytes);
 }
 
-/** Reads the snapshot that follows SNAP; returns the bytes it used, or null for "need more". */
-export type SnapshotReader = (buf: Buffer) => number | null;
+/**
+ * Reads the snapshot that follows SNAP from the bytes not yet consumed: `used` bytes were read
+ * (whole records; they are dropped from the buffer), `done` once the snapshot is complete. A
+ * large snapshot thus streams through without the buffer ever holding all of it.
+ */
+export type SnapshotReader = (buf: Buffer) => { used: number; done: boolean };
 
 class PacketReader {
   private buf: Buffer = Buffer.alloc(0);
@@ -109,9 +113,9 @@ class PacketReader {
     try {
       for (;;) {
         if (this.inSnapshot) {
-          const used = this.readSnapshot!(this.buf.subarray(offset));
-          if (used === null) break;
+          const { used, done } = this.readSnapshot!(this.buf.subarray(offset));
           offset += used;
+          if (!done) break;
           this.inSnapshot = false;
           continue;
         }

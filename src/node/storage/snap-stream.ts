@@ -41,13 +41,12 @@ export class SnapStreamError extends Error {
 type Phase = 'session-count' | 'sessions' | 'acl-count' | 'acls' | 'nodes' | 'signature' | 'done';
 
 /**
- * Reads the stream incrementally: each call gets every byte since the stream began (more each
- * time) and returns the stream's length once it is complete, or null for "need more". Whole
- * records already read are kept, so the total work stays linear in the stream size.
+ * Reads the stream incrementally: each call gets the bytes not consumed yet and says how many
+ * it used (whole records only; the caller drops them) and whether the stream is complete. The
+ * records read so far are kept, so the work stays linear in the stream size.
  */
 export class SnapStreamReader {
   private phase: Phase = 'session-count';
-  private offset = 0;
   private remainingInPhase = 0;
   readonly sessions = new Map<bigint, number>();
   readonly acls = new Map<bigint, ACL[]>();
@@ -56,19 +55,23 @@ export class SnapStreamReader {
   constructor(private readonly maxLengthBytes = 0xfffff * 2) {}
 
   /** @throws SnapStreamError when the bytes are not a snapshot stream. */
-  push(buf: Buffer): number | null {
-    const r = new JuteReader(buf, this.offset, this.maxLengthBytes);
+  push(buf: Buffer): { used: number; done: boolean } {
+    const r = new JuteReader(buf, 0, this.maxLengthBytes);
+    let used = 0;
     try {
       while (this.phase !== 'done') {
         this.step(r);
-        this.offset = r.offset;
+        used = r.offset;
       }
-      return this.offset;
+      return { used, done: true };
     } catch (err) {
-      if (err instanceof JuteDecodeError && err.message.startsWith('truncated')) return null;
+      // A record cut by the end of what has arrived fails to decode too: wait for more, unless
+      // more than the largest possible record is already here after the last whole one.
+      if (err instanceof JuteDecodeError && buf.length - used <= 2 * this.maxLengthBytes + 4096)
+        return { used, done: false };
       if (err instanceof SnapStreamError) throw err;
       throw new SnapStreamError(
-        `snapshot stream at byte ${this.offset}: ${err instanceof Error ? err.message : String(err)}`,
+        `snapshot stream: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
   }
@@ -106,7 +109,8 @@ export class SnapStreamReader {
         return;
       case 'nodes': {
         const path = r.string();
-        if (path === null) throw new SnapStreamError(`null node path at byte ${this.offset}`);
+        if (path === null)
+          throw new SnapStreamError(`null node path after node ${this.nodes.length}`);
         if (path === '/') {
           this.phase = 'signature';
           return;
