@@ -5,8 +5,12 @@ import { OPEN_ACL_UNSAFE } from './acl.js';
 /** The index that means OPEN_ACL_UNSAFE without a map entry (built-in nodes). */
 export const OPEN_ACL_INDEX = -1n;
 
+/** Length-prefixed, so no scheme or id text can make two lists look alike. */
 function keyOf(acl: readonly ACL[]): string {
-  return JSON.stringify(acl.map((a) => [a.perms, a.id.scheme, a.id.id]));
+  let key = '';
+  for (const a of acl)
+    key += `${a.perms}:${a.id.scheme.length}:${a.id.scheme}${a.id.id.length}:${a.id.id};`;
+  return key;
 }
 
 export class AclCache {

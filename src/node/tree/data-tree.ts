@@ -622,7 +622,7 @@ export class DataTree {
       return path === '/' ? ErrorCode.nodeExists : ErrorCode.noNode;
     if (this.table.find(path) !== NONE) return ErrorCode.nodeExists;
     const aclIndex = this.aclSlot(this.aclCache.convert(acl));
-    this.setCversionPzxid(parentPath, parentCVersionIn, zxid);
+    this.setCversionPzxidAt(parent, parentCVersionIn, zxid);
     const id = this.addNode(path, parent);
     this.setStat(id, {
       czxid: zxid,
@@ -655,7 +655,10 @@ export class DataTree {
   /** DataTree.setCversionPzxid: -1 means "current + 1"; only ever moves forward. */
   private setCversionPzxid(path: string, cversionIn: number, zxid: bigint): void {
     const id = this.table.find(path);
-    if (id === NONE) return;
+    if (id !== NONE) this.setCversionPzxidAt(id, cversionIn, zxid);
+  }
+
+  private setCversionPzxidAt(id: number, cversionIn: number, zxid: bigint): void {
     const current = this.table.versions[id * 3 + 1]!;
     const cversion = cversionIn === -1 ? current + 1 : cversionIn;
     if (cversion > current) {
