@@ -5,7 +5,8 @@
  * For zkts and Apache ZooKeeper 3.8 in the same run: populate N znodes (default 1,000,000 leaves
  * of 100 bytes under 1,000 parents) with pipelined creates through src/client, SIGKILL the
  * server (so the data is a snapshot plus the log written after it, both servers at their
- * default snapCount), then time a restart on the same dataDir from process spawn until the
+ * default snapCount); after both are populated, restarts alternate between the targets (so a
+ * change in machine load hits both alike), each timed on its dataDir from process spawn until the
  * client port answers ruok (and srvr shows a Mode) and a getData of the last created node
  * succeeds, and read the resident memory (VmRSS) holding the tree. Apache runs with the JVM
  * settings bench/load/servers.ts uses (G1, -Xmx1000m, as zkServer.sh would give it here).
@@ -37,7 +38,7 @@ function arg(name: string, dflt: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 }
 const nodes = arg('nodes', 1_000_000);
-const restarts = arg('restarts', 2);
+const restarts = arg('restarts', 4);
 const parents = 1000;
 const perParent = Math.ceil(nodes / parents);
 const payload = Buffer.alloc(100, 0x72);
@@ -106,44 +107,54 @@ interface TargetResult {
   rssAfterRestartMiB: number[];
 }
 
-async function measure(target: Target): Promise<TargetResult> {
+interface Prepared {
+  result: TargetResult;
+  dataDir: string;
+  port: number;
+}
+
+/** Populates a fresh dataDir through the target, then SIGKILLs it. */
+async function prepare(target: Target): Promise<Prepared> {
   const dataDir = mkdtempSync(join(tmpdir(), `zkts-restart-${target}-`));
   const port = await freePort();
-  try {
-    log(`${target}: populating ${nodes} znodes of ${payload.length} B`);
-    let server = await start(target, dataDir, port);
-    const rate = await populate(server.connectString);
-    const rssPop = rssKiB(server.pid) / 1024;
-    log(`${target}: ${Math.round(rate)} creates/s, RSS ${rssPop.toFixed(0)} MiB; SIGKILL`);
-    await server.kill();
-    const files = dataFiles(dataDir);
-    const restartMs: number[] = [];
-    const rss: number[] = [];
-    for (let r = 0; r < restarts; r++) {
-      const t0 = performance.now();
-      server = await start(target, dataDir, port);
-      const c = await ZkClient.connect(server.connectString, { sessionTimeoutMs: 30_000 });
-      const got = await c.getData(leaf(nodes - 1));
-      const ms = performance.now() - t0;
-      if (got.header.err !== ErrorCode.ok)
-        throw new Error(`${target}: getData after restart: err ${got.header.err}`);
-      await c.close();
-      restartMs.push(Math.round(ms));
-      rss.push(Math.round(rssKiB(server.pid) / 1024));
-      log(`${target}: restart ${r + 1}: ${Math.round(ms)} ms, RSS ${rss.at(-1)} MiB`);
-      await server.kill();
-    }
-    return {
+  log(`${target}: populating ${nodes} znodes of ${payload.length} B`);
+  const server = await start(target, dataDir, port);
+  const rate = await populate(server.connectString);
+  const rssPop = rssKiB(server.pid) / 1024;
+  log(`${target}: ${Math.round(rate)} creates/s, RSS ${rssPop.toFixed(0)} MiB; SIGKILL`);
+  await server.kill();
+  return {
+    dataDir,
+    port,
+    result: {
       target,
       nodes: nodes + parents + 1,
       populateCreatesPerSec: Math.round(rate),
       rssAfterPopulateMiB: Math.round(rssPop),
-      files,
-      restartMs,
-      rssAfterRestartMiB: rss,
-    };
+      files: dataFiles(dataDir),
+      restartMs: [],
+      rssAfterRestartMiB: [],
+    },
+  };
+}
+
+/** One timed restart: spawn → serving → session → getData of the last node; then SIGKILL. */
+async function restartOnce(p: Prepared): Promise<void> {
+  const { target } = p.result;
+  const t0 = performance.now();
+  const server = await start(target, p.dataDir, p.port);
+  try {
+    const c = await ZkClient.connect(server.connectString, { sessionTimeoutMs: 30_000 });
+    const got = await c.getData(leaf(nodes - 1));
+    const ms = performance.now() - t0;
+    if (got.header.err !== ErrorCode.ok)
+      throw new Error(`${target}: getData after restart: err ${got.header.err}`);
+    await c.close();
+    p.result.restartMs.push(Math.round(ms));
+    p.result.rssAfterRestartMiB.push(Math.round(rssKiB(server.pid) / 1024));
+    log(`${target}: restart: ${Math.round(ms)} ms, RSS ${p.result.rssAfterRestartMiB.at(-1)} MiB`);
   } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+    await server.kill();
   }
 }
 
@@ -156,15 +167,26 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, load average at start ${loadavg()[0]!.toFixed(2)}`;
-  const results: TargetResult[] = [];
-  for (const t of ['zkts', 'apache'] as const) results.push(await measure(t));
+  // Both are populated first; their restarts then alternate (zkts, Apache, Apache, zkts, ...)
+  // so a change in machine load hits both alike.
+  const prepared: Prepared[] = [];
+  try {
+    for (const t of ['zkts', 'apache'] as const) prepared.push(await prepare(t));
+    for (let r = 0; r < restarts; r++) {
+      const order = r % 2 === 0 ? prepared : [...prepared].reverse();
+      for (const p of order) await restartOnce(p);
+    }
+  } finally {
+    for (const p of prepared) rmSync(p.dataDir, { recursive: true, force: true });
+  }
+  const results = prepared.map((p) => p.result);
   const [z, a] = results as [TargetResult, TargetResult];
   const restartRatio = median(z.restartMs) / median(a.restartMs);
   const rssRatio = median(z.rssAfterRestartMiB) / median(a.rssAfterRestartMiB);
   const md = [
     `# Restart time and memory, ${nodes.toLocaleString('en')} znodes of ${payload.length} B — zkts vs Apache ZooKeeper 3.8 (${startedAt})`,
     '',
-    `Machine: ${machine}. Populated with ${clients} sessions × ${lanesPerClient} pipelined creates (src/client), then SIGKILL; restart = spawn → ruok/srvr answer (harness polls every 200 ms) → session → getData of the last node. Apache: G1, -Xmx1000m. Both at default snapCount (100000), so recovery = newest snapshot + log after it.`,
+    `Machine: ${machine}. Populated with ${clients} sessions × ${lanesPerClient} pipelined creates (src/client), then SIGKILL; both populated first, then restarts alternate between the targets (zkts, Apache, Apache, zkts, …); restart = spawn → ruok/srvr answer (harness polls every 200 ms) → session → getData of the last node. Apache: G1, -Xmx1000m. Both at default snapCount (100000), so recovery = newest snapshot + log after it.`,
     '',
     '| target | populate creates/s | data files (snap/log, MiB) | restart ms (each) | RSS after restart MiB | RSS after populate MiB |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
