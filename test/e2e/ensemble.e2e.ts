@@ -18,6 +18,7 @@ import { applyCrds, loadCrds } from './crds.js';
 import { kubeOk, kubeRequest } from './kube-raw.js';
 import { startTestKubelet, type TestKubelet } from './kubelet/kubelet.js';
 import { startOperatorProcess, type OperatorProcess } from './operator-process.js';
+import { superUserConfig, superUserFlags } from './super-user.js';
 import { waitFor } from './wait.js';
 import { connectZk, type ZkClient } from './zk-client.js';
 
@@ -47,7 +48,13 @@ function ensemble(name: string, replicas: number, reclaimPolicy: 'Retain' | 'Del
     apiVersion: 'zkts.dev/v1alpha1',
     kind: 'ZooKeeperEnsemble',
     metadata: { name, namespace: ns },
-    spec: { replicas, image: 'zkts:e2e', storage: { size: '1Gi', reclaimPolicy } },
+    spec: {
+      replicas,
+      image: 'zkts:e2e',
+      storage: { size: '1Gi', reclaimPolicy },
+      // Scaling goes through reconfig, which is for super users only.
+      config: { additional: superUserConfig },
+    },
   };
 }
 
@@ -163,7 +170,7 @@ describe('operator end to end on the loopback control plane', () => {
     const crds = loadCrds();
     expect(crds.map((c) => c.metadata.name)).toContain('zookeeperensembles.zkts.dev');
     await applyCrds(kc, crds);
-    operator = startOperatorProcess(cp.kubeconfigPath, cp.dir);
+    operator = startOperatorProcess(cp.kubeconfigPath, cp.dir, superUserFlags);
     await new Promise((r) => setTimeout(r, 3000));
     expect(operator.running(), operator.log()).toBe(true);
   });
