@@ -62,11 +62,12 @@ export class MemberProcess {
   }
 
   /** SIGTERM (the server shuts down cleanly), SIGKILL after graceMs; says which it took. */
-  async stop(graceMs: number): Promise<'not running' | 'stopped' | 'killed'> {
+  async stop(graceMs: number): Promise<'already exited' | 'stopped' | 'killed'> {
     const child = this.child;
     if (!child || !this.running) {
+      // Ctrl-C in a terminal signals the members too; they may be gone already.
       await this.exited;
-      return 'not running';
+      return 'already exited';
     }
     child.kill('SIGTERM');
     let killed = false;
