@@ -1,0 +1,38 @@
+/**
+ * Preload for allocation profiling: V8's sampling heap profiler, counting objects the GC has
+ * already collected too (what drives GC cost), over a window of the process's life. Usage:
+ *   ZKTS_ALLOC_OUT=/tmp/alloc.json ZKTS_ALLOC_FROM_MS=4000 ZKTS_ALLOC_TO_MS=9000 \
+ *     node --import ./dist/bench/alloc-sampler.js bin/zkts server --config zoo.cfg
+ * then `node dist/bench/alloc-summary.js /tmp/alloc.json`.
+ */
+import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+
+const out = process.env['ZKTS_ALLOC_OUT'] ?? 'alloc.heapprofile.json';
+const fromMs = Number(process.env['ZKTS_ALLOC_FROM_MS'] ?? 3000);
+const toMs = Number(process.env['ZKTS_ALLOC_TO_MS'] ?? 13000);
+const session = new Session();
+session.connect();
+const report = (what: string) => (err: Error | null) => {
+  if (err) process.stderr.write(`alloc-sampler: ${what} failed: ${err.message}\n`);
+};
+
+setTimeout(() => {
+  session.post(
+    'HeapProfiler.startSampling',
+    {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    },
+    report('start'),
+  );
+}, fromMs).unref();
+
+setTimeout(() => {
+  session.post('HeapProfiler.stopSampling', (err, result) => {
+    if (err) return report('stop')(err);
+    writeFileSync(out, JSON.stringify(result.profile));
+    process.stderr.write(`alloc-sampler: wrote ${out}\n`);
+  });
+}, toMs).unref();
