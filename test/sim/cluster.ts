@@ -46,6 +46,14 @@ import {
 import type { ZabTiming } from '../../src/node/quorum/zab/types.js';
 import { EventQueue } from './event-queue.js';
 import { ModelTree } from './model-tree.js';
+import { decodeNewLeaderConfig } from '../../src/node/quorum/wire/packet-data.js';
+import {
+  lastSeenIn,
+  nextMembership,
+  reconfigTxn,
+  simConfigOf,
+  type SimConfig,
+} from './sim-reconfig.js';
 
 export interface SimOptions {
   seed: number;
@@ -54,6 +62,8 @@ export interface SimOptions {
   durationMs: number;
   clients: number;
   faults: boolean;
+  /** The leader proposes reconfigs now and then (a voter leaves or a removed one returns). */
+  reconfig?: boolean;
 }
 
 export class SimFailure extends Error {
@@ -90,6 +100,12 @@ interface Server {
   /** Writes submitted through this server: `${session}:${cxid}` → client index. */
   origin: Map<string, number>;
   lastCxid: Map<bigint, number>;
+  /** Committed config (kept across crashes: the runtime writes it to zoo.cfg.dynamic.*). */
+  config: SimConfig;
+  lastSeen: SimConfig | null;
+  /** Learner: the last reconfig txn applied, and the config NEWLEADER carried. */
+  reconfigText: string | null;
+  newLeaderText: string | null;
 }
 
 interface Conn {
@@ -126,7 +142,9 @@ type Ev =
   | { t: 'connect'; sid: bigint; gen: number }
   | { t: 'fsync'; sid: bigint; gen: number }
   | { t: 'fault' }
-  | { t: 'client'; idx: number };
+  | { t: 'client'; idx: number }
+  | { t: 'reconfig' }
+  | { t: 'step-down'; sid: bigint; gen: number };
 
 const TIMING: ZabTiming = { tickTimeMs: 100, initLimit: 10, syncLimit: 5 };
 const TICK_MS = 25;
@@ -148,7 +166,16 @@ export class Sim {
   private digests = new Map<bigint, string>();
   readonly log: string[] = [];
   private faultsOn: boolean;
-  stats = { elections: 0, writes: 0, crashes: 0, partitions: 0, snaps: 0, truncs: 0, diffs: 0 };
+  stats = {
+    elections: 0,
+    writes: 0,
+    crashes: 0,
+    partitions: 0,
+    snaps: 0,
+    truncs: 0,
+    diffs: 0,
+    reconfigs: 0,
+  };
 
   constructor(readonly opts: SimOptions) {
     this.random = seededRandom(opts.seed);
@@ -190,6 +217,10 @@ export class Sim {
         fsyncScheduled: false,
         origin: new Map(),
         lastCxid: new Map(),
+        config: { verifier: this.verifier, text: this.configText },
+        lastSeen: null,
+        reconfigText: null,
+        newLeaderText: null,
       };
       this.servers.set(sid, srv);
     }
@@ -206,6 +237,7 @@ export class Sim {
     for (const s of this.servers.values()) this.boot(s, this.random.int(300));
     this.q.push(TICK_MS, { t: 'tick' });
     if (opts.faults) this.q.push(1000 + this.random.int(1000), { t: 'fault' });
+    if (opts.reconfig === true) this.q.push(1500 + this.random.int(1000), { t: 'reconfig' });
   }
 
   private randomSid(): bigint {
@@ -286,6 +318,17 @@ export class Sim {
         return;
       case 'client':
         return this.clientStep(ev.idx);
+      case 'reconfig':
+        if (this.now < this.opts.durationMs) {
+          this.proposeReconfig();
+          this.q.push(this.now + 800 + this.random.int(1500), { t: 'reconfig' });
+        }
+        return;
+      case 'step-down': {
+        const s = this.servers.get(ev.sid)!;
+        if (s.gen === ev.gen && s.leader !== null) this.roleEnded(s, 'not the designated leader');
+        return;
+      }
     }
   }
 
@@ -405,6 +448,7 @@ export class Sim {
       return;
     }
     const p = decodePacket(ev.bytes!);
+    if (p.type === PacketType.NEWLEADER) f.newLeaderText = decodeNewLeaderConfig(p.data);
     if (p.type === PacketType.SNAP) {
       f.heldSnap = p;
       return;
@@ -478,6 +522,10 @@ export class Sim {
     s.mode = 'looking';
     s.serving = false;
     this.stats.elections++;
+    if (this.opts.reconfig === true) {
+      s.lastSeen = lastSeenIn(s.tree.dataOf('/zookeeper/config'), s.config);
+      this.setElectionConfig(s);
+    }
     this.electionInput(s, {
       kind: 'start',
       lastLoggedZxid: this.lastLogged(s),
@@ -543,6 +591,12 @@ export class Sim {
         if (o.state === PeerState.LEADING) this.becomeLeader(s);
         else this.becomeLearner(s, o.state === PeerState.OBSERVING ? 'observer' : 'follower');
         return;
+      case 'adopt-config':
+        this.trace(`${s.sid} adopts a newer config from a notification`);
+        s.config = simConfigOf(o.configText);
+        if (s.lastSeen !== null && s.lastSeen.verifier.version <= s.config.verifier.version)
+          s.lastSeen = null;
+        return;
       default:
         return;
     }
@@ -556,9 +610,10 @@ export class Sim {
         kind: 'start',
         self: s.sid,
         timing: TIMING,
-        committed: this.verifier,
-        lastSeen: null,
-        configText: this.configText,
+        committed: s.config.verifier,
+        lastSeen: s.lastSeen?.verifier ?? null,
+        ...(s.lastSeen === null ? {} : { lastSeenText: s.lastSeen.text }),
+        configText: s.config.text,
         acceptedEpoch: s.disk.acceptedEpoch,
         currentEpoch: s.disk.currentEpoch,
         lastZxid: this.lastLogged(s),
@@ -580,7 +635,7 @@ export class Sim {
         self: s.sid,
         role,
         timing: TIMING,
-        configVersion: 0n,
+        configVersion: s.config.verifier.version,
         acceptedEpoch: s.disk.acceptedEpoch,
         currentEpoch: s.disk.currentEpoch,
         lastLoggedZxid: this.lastLogged(s),
@@ -659,6 +714,11 @@ export class Sim {
           break;
         case 'expire-session':
           break;
+        case 'activate-config':
+          this.activateConfig(s, o.configText);
+          if (o.designatedLeader !== s.sid)
+            this.q.push(this.now + TIMING.tickTimeMs, { t: 'step-down', sid: s.sid, gen: s.gen });
+          break;
         case 'shutdown':
           this.roleEnded(s, o.reason);
           return;
@@ -735,11 +795,26 @@ export class Sim {
         case 'serving':
           s.serving = true;
           this.electionInput(s, { kind: 'update-epoch', peerEpoch: BigInt(o.epoch) });
+          if (s.newLeaderText !== null && this.opts.reconfig === true) {
+            const offered = simConfigOf(s.newLeaderText);
+            if (offered.verifier.version > s.config.verifier.version)
+              this.activateConfig(s, s.newLeaderText);
+          }
           break;
         case 'sync-done':
         case 'revalidated':
-        case 'activate-config':
           break;
+        case 'activate-config': {
+          if (s.reconfigText === null) this.fail(`${s.sid} activates without a reconfig txn`);
+          this.activateConfig(s, s.reconfigText);
+          const observer = s.config.verifier.members.get(s.sid) === 'observer';
+          const role: Mode = observer ? 'observing' : 'following';
+          if (o.designatedLeader !== s.election.vote.leader || role !== s.mode) {
+            this.roleEnded(s, `reconfig: leader ${o.designatedLeader}, ${role}`);
+            return;
+          }
+          break;
+        }
         case 'shutdown':
           this.roleEnded(s, o.reason);
           return;
@@ -747,6 +822,54 @@ export class Sim {
           break;
       }
     }
+  }
+
+  // ---------- reconfig ----------
+
+  private setElectionConfig(s: Server): void {
+    this.electionInput(s, {
+      kind: 'set-config',
+      config: {
+        self: s.sid,
+        committed: s.config.verifier,
+        lastSeen: s.lastSeen?.verifier ?? null,
+        configText: s.config.text,
+        adoptNewerConfigs: true,
+      },
+    });
+  }
+
+  private activateConfig(s: Server, text: string): void {
+    s.config = simConfigOf(text);
+    if (s.lastSeen !== null && s.lastSeen.verifier.version <= s.config.verifier.version)
+      s.lastSeen = null;
+    this.trace(`${s.sid} activates config ${s.config.verifier.version.toString(16)}`);
+    this.setElectionConfig(s);
+  }
+
+  private proposeReconfig(): void {
+    const l = [...this.servers.values()].find(
+      (s) =>
+        s.mode === 'leading' &&
+        s.serving &&
+        s.leader?.phase === 'broadcast' &&
+        s.leader.lastSeen === null &&
+        s.leader.allowedToCommit,
+    );
+    if (l === undefined) return;
+    const st = l.leader!;
+    const synced = [l.sid];
+    for (const x of st.learners.values())
+      if (x.sid !== null && !x.observer && x.stage === 'uptodate' && st.tick <= x.deadlineTick)
+        synced.push(x.sid);
+    const zxid = st.lastProposed + 1n;
+    const participants = [...this.servers.values()].filter((s) => !s.observer).map((s) => s.sid);
+    const text = nextMembership(st.committed, participants, l.sid, synced, this.random, zxid);
+    if (text === null) return;
+    this.stats.reconfigs++;
+    this.trace(`${l.sid} proposes reconfig ${zxid.toString(16)}: ${text.replaceAll('\n', ' ')}`);
+    const txn = reconfigTxn(zxid, text, this.now, this.stats.reconfigs);
+    this.leaderInput(l, { kind: 'propose', txn });
   }
 
   // ---------- state + checkers ----------
@@ -758,6 +881,8 @@ export class Sim {
     }
     s.tree.apply(t);
     s.lastApplied = zxid;
+    if (t.header.type === OpCode.reconfig && t.txn.type === OpCode.reconfig)
+      s.reconfigText = t.txn.data?.toString('utf8') ?? null;
     const digest = s.tree.digest();
     const seen = this.digests.get(zxid);
     if (seen === undefined) this.digests.set(zxid, digest);

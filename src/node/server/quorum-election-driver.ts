@@ -24,6 +24,8 @@ export interface Decision {
 
 export class ElectionDriver extends EventEmitter<{
   decided: [Decision];
+  /** A newer committed config came with a notification (reconfig): activate it. */
+  config: [string];
   warn: [string];
   /** Every notification in ('in') and out ('out'), for debug logs. */
   traffic: ['in' | 'out', bigint, unknown];
@@ -105,6 +107,9 @@ export class ElectionDriver extends EventEmitter<{
         return;
       case 'connect':
         // A send to an unconnected peer dials it; re-sending is how the machine asks.
+        return;
+      case 'adopt-config':
+        this.emit('config', o.configText);
         return;
       case 'decided':
         this.close();

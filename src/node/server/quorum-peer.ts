@@ -147,11 +147,18 @@ export class QuorumPeer {
         );
     this.driver = new ElectionDriver(
       this.net,
-      { self: o.self, committed: this.verifier, lastSeen: null, configText: this.configText },
+      {
+        self: o.self,
+        committed: this.verifier,
+        lastSeen: null,
+        configText: this.configText,
+        adoptNewerConfigs: o.reconfig !== undefined,
+      },
       () => o.clock.monotonicMs(),
       o.random,
     );
     this.driver.on('decided', (d) => this.decided(d));
+    this.driver.on('config', (text) => this.activate(text, parseConfigText(text).version));
     this.driver.on('traffic', (dir, sid, n) => this.driver_debug?.(dir, sid, n));
     this.driver.on('warn', (message) => o.log.warn({ message }, 'election'));
   }
@@ -629,12 +636,15 @@ export class QuorumPeer {
         this.net.setPeer(m.sid, m.election);
     }
     for (const sid of before.keys()) if (sid !== this.o.self) this.net.setPeer(sid, null);
-    this.driver.setConfig({
-      self: this.o.self,
-      committed: this.verifier,
-      lastSeen: null,
-      configText: text,
-    });
+    // Not when the election itself adopted it (from a notification): it has it already.
+    if (this.driver.current.config.committed.version !== config.version)
+      this.driver.setConfig({
+        self: this.o.self,
+        committed: this.verifier,
+        lastSeen: null,
+        configText: text,
+        adoptNewerConfigs: true,
+      });
     this.refreshConfigNode();
     this.o.log.info(
       { zxid: `0x${zxid.toString(16)}`, members: config.servers.map((s) => s.id) },
@@ -677,6 +687,7 @@ export class QuorumPeer {
       committed: this.verifier,
       lastSeen: this.lastSeenText === null ? null : verifierOf(seen!),
       configText: this.configText,
+      adoptNewerConfigs: true,
     });
   }
 

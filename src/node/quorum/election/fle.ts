@@ -13,6 +13,7 @@ import {
   votersOfAll,
   type QuorumVerifier,
 } from '../quorum-verifier.js';
+import { verifierOfText } from '../reconfig.js';
 import { PeerState, type Notification } from '../wire/notification.js';
 import { beats, MIN_LONG, sameVote, type StatedVote, type Vote } from './vote.js';
 
@@ -22,6 +23,11 @@ export interface ElectionConfig {
   lastSeen: QuorumVerifier | null;
   /** Committed config text carried in every notification. */
   configText: string;
+  /**
+   * reconfigEnabled: while looking, a notification carrying a newer committed config is
+   * adopted and the election restarts (a server that missed a reconfig learns it this way).
+   */
+  adoptNewerConfigs?: boolean;
 }
 
 export interface ElectionState {
@@ -40,6 +46,9 @@ export interface ElectionState {
   pollDeadlineMs: number;
   /** Set while waiting finalizeWait for a better vote. */
   finalizeDeadlineMs: number | null;
+  /** What the last 'start' was given, to restart after adopting a newer config. */
+  lastLoggedZxid: bigint;
+  currentEpoch: bigint;
 }
 
 export type ElectionInput =
@@ -72,7 +81,9 @@ export type ElectionOutput =
       state: PeerState.LEADING | PeerState.FOLLOWING | PeerState.OBSERVING;
       vote: Vote;
     }
-  | { kind: 'wake-at'; atMs: number };
+  | { kind: 'wake-at'; atMs: number }
+  /** A newer committed config came with a notification and is now ours: activate it. */
+  | { kind: 'adopt-config'; configText: string };
 
 export interface ElectionStep {
   state: ElectionState;
@@ -93,6 +104,8 @@ export function initialElectionState(config: ElectionConfig, nowMs: number): Ele
     notificationTimeoutMs: limits.electionMinNotificationIntervalMs,
     pollDeadlineMs: nowMs + limits.electionMinNotificationIntervalMs,
     finalizeDeadlineMs: null,
+    lastLoggedZxid: 0n,
+    currentEpoch: 0n,
   };
 }
 
@@ -150,6 +163,15 @@ function isVoter(s: ElectionState, sid: bigint): boolean {
   return isVoterOfAny(verifiers(s), sid);
 }
 
+/**
+ * totalOrderPredicate's weight check: only a voter of the committed config can be proposed,
+ * also while a newer config is pending (a server it adds could otherwise win votes that the
+ * committed config's voters ignore, and no quorum of both would ever form).
+ */
+function electable(s: ElectionState, sid: bigint): boolean {
+  return s.config.committed.members.get(sid) === 'participant';
+}
+
 function start(
   s: ElectionState,
   lastLoggedZxid: bigint,
@@ -159,11 +181,13 @@ function start(
   proposedLeader?: bigint,
 ): void {
   s.peerState = PeerState.LOOKING;
+  s.lastLoggedZxid = lastLoggedZxid;
+  s.currentEpoch = currentEpoch;
   s.logicalClock += 1n;
   s.recvset = new Map();
   s.outOfElection = new Map();
   s.finalizeDeadlineMs = null;
-  const voter = isVoter(s, s.config.self);
+  const voter = electable(s, s.config.self);
   s.initialVote = voter
     ? {
         leader: proposedLeader ?? s.config.self,
@@ -233,6 +257,7 @@ function onNotification(
   out: ElectionOutput[],
 ): void {
   const self = s.config.self;
+  if (s.peerState === PeerState.LOOKING && adoptNewerConfig(s, n, nowMs, out)) return;
   // A non-voter (observer, unknown) gets our current vote straight back (§2.4).
   if (!isVoter(s, from)) {
     if (from !== self)
@@ -254,7 +279,7 @@ function onNotification(
 
   if (s.finalizeDeadlineMs !== null) {
     // Finalizing: only a better vote reopens the round; anything else is consumed unread.
-    if (!beats(n, s.vote)) return;
+    if (!electable(s, n.leader) || !beats(n, s.vote)) return;
     s.finalizeDeadlineMs = null;
   }
 
@@ -271,6 +296,31 @@ function onNotification(
   }
 }
 
+/** §2.1: a LOOKING server takes a newer committed config from a notification and looks again. */
+function adoptNewerConfig(
+  s: ElectionState,
+  n: Notification,
+  nowMs: number,
+  out: ElectionOutput[],
+): boolean {
+  if (s.config.adoptNewerConfigs !== true || n.config === null || n.config === '') return false;
+  let committed: QuorumVerifier;
+  try {
+    committed = verifierOfText(n.config);
+  } catch {
+    return false;
+  }
+  if (committed.version <= s.config.committed.version) return false;
+  const lastSeen =
+    s.config.lastSeen !== null && s.config.lastSeen.version > committed.version
+      ? s.config.lastSeen
+      : null;
+  s.config = { ...s.config, committed, lastSeen, configText: n.config };
+  out.push({ kind: 'adopt-config', configText: n.config });
+  start(s, s.lastLoggedZxid, s.currentEpoch, nowMs, out);
+  return true;
+}
+
 function onLooking(
   s: ElectionState,
   from: bigint,
@@ -280,15 +330,16 @@ function onLooking(
 ): void {
   if (s.initialVote.zxid === -1n || n.zxid === -1n) return;
   const theirs = { leader: n.leader, zxid: n.zxid, peerEpoch: n.peerEpoch };
+  const better = (than: Vote) => electable(s, n.leader) && beats(theirs, than);
   if (n.electionEpoch > s.logicalClock) {
     s.logicalClock = n.electionEpoch;
     s.recvset = new Map();
-    const best = beats(theirs, s.initialVote) ? theirs : s.initialVote;
+    const best = better(s.initialVote) ? theirs : s.initialVote;
     s.vote = { ...best, electionEpoch: s.logicalClock };
     sendToAll(s, out);
   } else if (n.electionEpoch < s.logicalClock) {
     return;
-  } else if (beats(theirs, s.vote)) {
+  } else if (better(s.vote)) {
     s.vote = { ...theirs, electionEpoch: s.logicalClock };
     sendToAll(s, out);
   }
@@ -356,12 +407,11 @@ function checkLeader(
 
 function decide(s: ElectionState, v: Vote, out: ElectionOutput[]): void {
   const self = s.config.self;
+  // Observers observe; any other server follows, voting or not (a joiner, or one removed:
+  // Apache's non-voting participant).
+  const observer = verifiers(s).some((qv) => qv.members.get(self) === 'observer');
   const state =
-    v.leader === self
-      ? PeerState.LEADING
-      : isVoter(s, self)
-        ? PeerState.FOLLOWING
-        : PeerState.OBSERVING;
+    v.leader === self ? PeerState.LEADING : observer ? PeerState.OBSERVING : PeerState.FOLLOWING;
   s.peerState = state;
   s.vote = {
     leader: v.leader,
