@@ -691,9 +691,11 @@ export class QuorumPeer {
     });
   }
 
-  /** initConfigInZKDatabase: /zookeeper/config holds the committed config (reconfigEnabled). */
+  /**
+   * initConfigInZKDatabase: /zookeeper/config holds the committed config, with or without
+   * reconfigEnabled (Apache 3.8 shows it, version=0, when reconfig is off).
+   */
   private refreshConfigNode(): void {
-    if (this.o.reconfig === undefined) return;
     setConfigNode(this.o.zk.tree, this.configText, this.verifier.version, this.o.clock.wallMs());
   }
 
