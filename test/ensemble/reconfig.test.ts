@@ -3,7 +3,9 @@
  * start with the current ensemble plus themselves, sync as non-voting followers, then a super
  * user adds them), then shrink 5 → 3 (first the leader leaves: it steps down and a designated
  * leader takes over; then member 4). After every step /zookeeper/config on every member holds
- * the new config, versioned by the reconfig's zxid, and the `conf` 4lw lists it; at the end no
+ * the new config, versioned by the reconfig's zxid, and the `conf` 4lw lists it (the last step
+ * is a non-incremental reconfig naming the new members); a member restarted afterwards comes
+ * back with the committed config (zoo.cfg.dynamic.<version>); at the end no
  * acknowledged write is missing on any remaining member. Apache's procedure: reconfigEnabled,
  * a super digest, standaloneEnabled=false (zookeeperReconfig.md).
  */
@@ -118,13 +120,14 @@ async function reconfig(
   what: string,
   joining: string | null,
   leaving: string | null,
+  newMembers: string | null = null,
 ): Promise<ConfigSeen> {
   let result: ConfigSeen | undefined;
   // A reconfig that removes the leader may lose its reply with the connection: read it back then.
   await waitUntil(
     what,
     async () => {
-      const r = await admin!.reconfig(joining, leaving, null, -1n);
+      const r = await admin!.reconfig(joining, leaving, newMembers, -1n);
       if (r.header.err === ErrorCode.ok && r.response?.kind === 'getData') {
         result = parseConfig(r.response.data?.toString('utf8') ?? '');
         const zxid = r.response.stat.mzxid;
@@ -236,8 +239,15 @@ describe('dynamic reconfiguration under write load', () => {
     );
     await progress();
 
+    // The second removal is non-incremental: the full new member list, comma separated.
     const second = [m4, m5].find((m) => m !== leader && m !== newLeader) ?? m3;
-    current = await reconfig(`remove ${second.sid}`, null, String(second.sid));
+    const keep = e.members.filter((m) => current.ids.includes(m.sid) && m !== second);
+    current = await reconfig(
+      `remove ${second.sid} (non-incremental)`,
+      null,
+      null,
+      keep.map(serverLine).join(','),
+    );
     console.log(`after removing ${second.sid}:\n${current.text}`);
     expect(current.ids).toHaveLength(3);
     await second.stop();
