@@ -113,6 +113,12 @@ export class DataTree {
   private digestSum = 0n;
   /** Nodes whose digest is not computed yet (loaded from a snapshot; computed on demand). */
   private pendingDigests = 0;
+  /**
+   * After a snapshot load and until digest() is first asked for (the first snapshot, or a
+   * `hash` request), changed nodes leave their digest pending too: the log replay at startup
+   * then computes none, and digest() computes each changed node once.
+   */
+  private lazyDigests = false;
   private dataSize = 0;
   /** Sessions known to the database (id → negotiated timeout ms), as ZKDatabase keeps them. */
   readonly sessions = new Map<bigint, number>();
@@ -261,7 +267,7 @@ export class DataTree {
     this.dataSize -= this.dataLengthAt(id);
     change();
     this.dataSize += this.dataLengthAt(id);
-    this.addDigest(id);
+    if (!this.lazyDigests) this.addDigest(id);
   }
 
   private removeNode(id: number, parent: number): void {
@@ -375,6 +381,7 @@ export class DataTree {
     }
     this.digestSum += BigInt(partial);
     this.pendingDigests = 0;
+    this.lazyDigests = false;
   }
 
   /** Recomputes the digest from scratch with the reference digest (tests, checks). */
@@ -638,7 +645,7 @@ export class DataTree {
     this.table.aclIndex[id] = aclIndex;
     this.setDataAt(id, data);
     this.dataSize += this.dataLengthAt(id);
-    this.addDigest(id);
+    if (!this.lazyDigests) this.addDigest(id);
     this.indexOwner(path, owner);
     const name = nameOf(path);
     if (parentPath.startsWith(QUOTA_ROOT) && (name === LIMIT_NODE || name === STAT_NODE)) {
@@ -766,6 +773,7 @@ export class DataTree {
     if (tree.table.find('/') === NONE) throw new Error('snapshot has no root node');
     tree.aclCache.purgeUnused();
     if (s.zxid !== undefined) tree.lastProcessedZxid = s.zxid;
+    tree.lazyDigests = true;
     return tree;
   }
 
