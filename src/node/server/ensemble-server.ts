@@ -17,7 +17,7 @@ import { formatQuorumConfig, formatServerSpec, type QuorumServerSpec } from './c
 import { QuorumPeer, type PeerMember } from './quorum-peer.js';
 import type { TxnStore } from './server.js';
 import type { QuorumView, ServerMode } from './stats.js';
-import { BufferSizeStats } from './stats.js';
+import { BufferSizeStats, type ServerStatsRecorder } from './stats.js';
 import { systemClock } from './system-clock.js';
 import { writeDynamicConfigFiles } from './dynamic-config-file.js';
 
@@ -92,7 +92,13 @@ export async function ensembleParts(
       preAllocBytes: config.preAllocSizeBytes,
       forceSync: config.forceSync,
       logger: log,
+      // Apache's SyncRequestProcessor figures (mntr zk_*_fsynctime, *_sync_processor_batch_size).
+      onFsync: (ms, txns) => {
+        stats?.observe('fsynctime', ms);
+        stats?.observe('sync_processor_batch_size', txns);
+      },
     });
+  let stats: ServerStatsRecorder | undefined;
   const storage = await open();
   const recent: LoggedTxn[] = [];
   let servers = config.servers;
@@ -151,6 +157,7 @@ export async function ensembleParts(
     store,
     ensemble: {
       attach: async (zk) => {
+        stats = zk.stats;
         peer = new QuorumPeer({
           self: BigInt(myId),
           members: servers.map(member),
