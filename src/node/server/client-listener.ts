@@ -40,11 +40,15 @@ export async function startClientListener(
     toFlush.add(c);
     if (flushScheduled) return;
     flushScheduled = true;
-    setImmediate(() => {
-      flushScheduled = false;
-      for (const conn of toFlush) conn.flush();
-      toFlush.clear();
-    });
+    // After the microtasks already queued: a group-commit batch is applied by promise reactions
+    // queued together, so its replies still leave in one write per connection, and they leave
+    // before the loop goes on to read and validate more requests (a setImmediate waited for that).
+    queueMicrotask(flushAll);
+  };
+  const flushAll = (): void => {
+    flushScheduled = false;
+    for (const conn of toFlush) conn.flush();
+    toFlush.clear();
   };
 
   const server = net.createServer({ noDelay: true }, (socket) => {
