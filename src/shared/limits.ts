@@ -36,8 +36,14 @@ export const limits = {
   electionHeaderMaxAddressBytes: 2048,
   /** Election port: largest notification frame accepted (512 KiB). */
   electionMaxFrameBytes: 524_288,
-  /** FLE: first notification timeout and finalize wait (minNotificationInterval / finalizeWait). */
+  /** FLE: first notification timeout (minNotificationInterval). */
   electionMinNotificationIntervalMs: 200,
+  /**
+   * FLE: how long a quorum-backed vote waits for a better one before it is final. Apache's
+   * finalizeWait is 200 ms; the wait only affects which eligible server wins, never safety, and
+   * 100 ms still spans many round trips on a LAN or pod network. It is most of a failover.
+   */
+  electionFinalizeWaitMs: 100,
   /** FLE: notification backoff cap (maxNotificationInterval). */
   electionMaxNotificationIntervalMs: 60_000,
   /** Zab: committed proposals the leader keeps for DIFF sync (zookeeper.commitLogCount). */

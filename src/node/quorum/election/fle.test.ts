@@ -1,3 +1,4 @@
+import { limits } from '../../../shared/limits.js';
 import { describe, expect, it } from 'vitest';
 import {
   majorityVerifier,
@@ -163,12 +164,13 @@ describe('fast leader election', () => {
     expect(r.state.vote.leader).toBe(1n);
   });
 
-  it('finalizes after a quorum agrees, deciding only after 200 ms without a better vote', () => {
+  it('finalizes after a quorum agrees, deciding only after the finalize wait without a better vote', () => {
     const { s } = started(3n);
     const a = electionStep(s, { kind: 'notification', from: 2n, n: note({ leader: 3n }) }, 50);
-    expect(a.state.finalizeDeadlineMs).toBe(250);
-    expect(decision(electionStep(a.state, { kind: 'tick' }, 249).outputs)).toBeUndefined();
-    const d = electionStep(a.state, { kind: 'tick' }, 250);
+    const deadline = 50 + limits.electionFinalizeWaitMs;
+    expect(a.state.finalizeDeadlineMs).toBe(deadline);
+    expect(decision(electionStep(a.state, { kind: 'tick' }, deadline - 1).outputs)).toBeUndefined();
+    const d = electionStep(a.state, { kind: 'tick' }, deadline);
     expect(decision(d.outputs)).toEqual({
       kind: 'decided',
       state: PeerState.LEADING,

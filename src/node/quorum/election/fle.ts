@@ -346,7 +346,7 @@ function onLooking(
   recordLooking(s, from, { ...theirs, electionEpoch: n.electionEpoch, state: PeerState.LOOKING });
   const mine: StatedVote = { ...s.vote, electionEpoch: s.logicalClock, state: PeerState.LOOKING };
   if (containsAllQuorums(verifiers(s), agreeing(s.recvset, mine))) {
-    s.finalizeDeadlineMs = nowMs + limits.electionMinNotificationIntervalMs;
+    s.finalizeDeadlineMs = nowMs + limits.electionFinalizeWaitMs;
   }
 }
 
