@@ -31,27 +31,6 @@ let admin: ZkClient | undefined;
 const writers: SequentialWriter[] = [];
 const writerClients: ZkClient[] = [];
 
-beforeAll(async () => {
-  e = await startEnsemble({
-    size: 5,
-    joiners: [4, 5],
-    clientAddressInServerLines: true,
-    config: {
-      tickTime: '1000',
-      reconfigEnabled: 'true',
-      standaloneEnabled: 'false',
-      'DigestAuthenticationProvider.superDigest': digestAuthId(SUPER),
-    },
-  });
-  await e.waitForQuorum();
-});
-
-afterAll(async () => {
-  for (const w of writers) await w.stop().catch(() => undefined);
-  await closeAll(admin, ...writerClients);
-  await e?.stop();
-});
-
 function serverLine(m: EnsembleMember): string {
   return `server.${m.sid}=${m.host}:2888:3888:participant;${m.host}:${m.clientPort}`;
 }
@@ -162,6 +141,27 @@ function progress(): Promise<void> {
 }
 
 describe('dynamic reconfiguration under write load', () => {
+  beforeAll(async () => {
+    e = await startEnsemble({
+      size: 5,
+      joiners: [4, 5],
+      clientAddressInServerLines: true,
+      config: {
+        tickTime: '1000',
+        reconfigEnabled: 'true',
+        standaloneEnabled: 'false',
+        'DigestAuthenticationProvider.superDigest': digestAuthId(SUPER),
+      },
+    });
+    await e.waitForQuorum();
+  });
+
+  afterAll(async () => {
+    for (const w of writers) await w.stop().catch(() => undefined);
+    await closeAll(admin, ...writerClients);
+    await e?.stop();
+  });
+
   it('grows 3 → 5 and shrinks 5 → 3 with no acknowledged write lost', async () => {
     const [m1, m2, m3, m4, m5] = e.members as [
       EnsembleMember,
@@ -272,4 +272,48 @@ describe('dynamic reconfiguration under write load', () => {
     );
     await expectNoAckedWriteLost(remaining);
   }, 600_000);
+});
+
+describe('reconfig changes a member between observer and participant', () => {
+  let o: Ensemble | undefined;
+  afterAll(async () => {
+    await o?.stop();
+  });
+
+  it('promotes an observer to a voting follower and demotes it again', async () => {
+    o = await startEnsemble({
+      size: 4,
+      observers: [4],
+      clientAddressInServerLines: true,
+      config: {
+        tickTime: '1000',
+        reconfigEnabled: 'true',
+        standaloneEnabled: 'false',
+        'DigestAuthenticationProvider.superDigest': digestAuthId(SUPER),
+      },
+    });
+    await o.waitForQuorum();
+    const m4 = o.member(4);
+    await waitUntil('member 4 to observe', async () => (await m4.mode()) === 'observer');
+    const c = await ZkClient.connect(o.connectString, { sessionTimeoutMs: 30_000 });
+    try {
+      ok(await c.addAuth('digest', SUPER), 'addauth super');
+      const as = (role: string) =>
+        `server.4=${m4.host}:2888:3888:${role};${m4.host}:${m4.clientPort}`;
+      for (const [role, mode] of [
+        ['participant', 'follower'],
+        ['observer', 'observer'],
+      ] as const) {
+        const r = ok(await c.reconfig(as(role), null, null, -1n), `reconfig server.4 ${role}`);
+        const text = r.response?.kind === 'getData' ? r.response.data!.toString('utf8') : '';
+        expect(text).toContain(as(role));
+        await waitUntil(`member 4 to be ${mode}`, async () => (await m4.mode()) === mode, 30_000);
+        await o.waitForQuorum();
+        await expectConfigEverywhere(o.members, parseConfig(text));
+        await createNode(await connectWhenServing(m4), `/role-${role}`).catch(() => undefined);
+      }
+    } finally {
+      await closeAll(c);
+    }
+  }, 300_000);
 });

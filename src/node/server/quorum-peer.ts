@@ -520,11 +520,12 @@ export class QuorumPeer {
         revalidated: (id, valid) => live() && zk.revalidated(id, valid),
         activateConfig: (zxid, designated) => {
           if (!live() || reconfigText === null) return;
-          const before = learnerRoleIn(this.config ?? { servers: [], version: 0n }, this.o.self);
           this.activate(reconfigText, zxid);
           const after = learnerRoleIn(this.config!, this.o.self);
-          // Follower.processReconfig: a new leader or a new role means leaving this one.
-          if (designated !== vote.leader || before !== after) {
+          // Follower.processReconfig: a new leader or a new role (against how we are connected:
+          // an observer that became a participant reconnects as a follower) means leaving.
+          const connectedAs = me.role === 'observer' ? 'observer' : 'follower';
+          if (designated !== vote.leader || after !== connectedAs) {
             this.handoffTo = designated;
             this.roleEnded(gen, `reconfig 0x${zxid.toString(16)}: leader ${designated}, ${after}`);
           }
