@@ -7,7 +7,8 @@
  * last, across an operator restart and under client write load, losing no acknowledged write
  * (members that can yield hand leadership away before their pod is deleted); 3 → 5 → 3 goes
  * one member at a time through reconfig and keeps the data, also when scaled down and straight
- * back up; deleting the ensemble reclaims its PVCs.
+ * back up; deleting the ensemble reclaims its PVCs; a one-member ensemble (a quorum of one, so
+ * that it can grow) leads alone and keeps its PVC when deleted with reclaimPolicy Retain.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,14 +55,16 @@ const ADMIN_PORT = 8080;
 
 export function operatorScenario(m: MemberImage): void {
   const ns = m.namespace;
-  const crPath = `/apis/zkts.dev/v1alpha1/namespaces/${ns}/zookeeperensembles/zk`;
+  const ensembles = `/apis/zkts.dev/v1alpha1/namespaces/${ns}/zookeeperensembles`;
+  const crPath = `${ensembles}/zk`;
   let cp: ControlPlane;
   let kc: KubeConfig;
   let kubelet: TestKubelet;
   let stopOperator: AbortController;
   let operatorDone: Promise<number>;
 
-  const status = async () => (await kubeOk<{ status?: Status }>(kc, 'GET', crPath)).status ?? {};
+  const status = async (name = 'zk') =>
+    (await kubeOk<{ status?: Status }>(kc, 'GET', `${ensembles}/${name}`)).status ?? {};
   const podIp = async (i: number) =>
     (
       await kubeOk<{ status: { podIP: string } }>(
@@ -74,6 +77,22 @@ export function operatorScenario(m: MemberImage): void {
     (await kubeOk<{ items: Event[] }>(kc, 'GET', `/api/v1/namespaces/${ns}/events`)).items
       .filter((e) => e.involvedObject.name === 'zk' && (!reason || e.reason === reason))
       .sort((a, b) => a.firstTimestamp.localeCompare(b.firstTimestamp));
+  /** The ensemble's pods: their template revision, the StatefulSet's, and whether going away. */
+  const podsNow = async () => {
+    const sts = await kubeOk<{ status: { updateRevision: string } }>(
+      kc,
+      'GET',
+      `/apis/apps/v1/namespaces/${ns}/statefulsets/zk`,
+    );
+    const pods = await kubeOk<{
+      items: { metadata: { labels: Record<string, string>; deletionTimestamp?: string } }[];
+    }>(kc, 'GET', `/api/v1/namespaces/${ns}/pods`);
+    return pods.items.map((p) => ({
+      revision: p.metadata.labels['controller-revision-hash'],
+      updateRevision: sts.status.updateRevision,
+      terminating: p.metadata.deletionTimestamp !== undefined,
+    }));
+  };
   const patch = (path: string, body: unknown) =>
     kubeOk(kc, 'PATCH', path, body, 'application/merge-patch+json');
 
@@ -97,18 +116,18 @@ export function operatorScenario(m: MemberImage): void {
    * Ready with n members. A reconfig the members refuse for good (ZUNIMPLEMENTED -6,
    * ZRECONFIGDISABLED -123) fails the wait at once instead of at its deadline.
    */
-  async function waitReady(timeoutMs: number, n = 3): Promise<Status> {
+  async function waitReady(timeoutMs: number, n = 3, name = 'zk'): Promise<Status> {
     let last: Status = {};
     const errorsBefore = (await events('ReconcileError')).length;
     let refused: string | undefined;
     await waitFor(
-      `ensemble Ready with one leader and ${n} ready members`,
+      `${name} Ready with one leader and ${n} ready members`,
       async () => {
         refused ??= (await events('ReconcileError'))
           .slice(errorsBefore)
           .find((e) => /reconfig failed with ZooKeeper error (-6|-123)\b/.test(e.message))?.message;
         if (refused) return true;
-        last = await status();
+        last = await status(name);
         const leaders = last.members?.filter((x) => x.role === 'leader') ?? [];
         return (
           (last.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false) &&
@@ -167,6 +186,24 @@ export function operatorScenario(m: MemberImage): void {
     }
   }
 
+  const ensemble = (name: string, replicas: number, reclaimPolicy: 'Delete' | 'Retain') => ({
+    apiVersion: 'zkts.dev/v1alpha1',
+    kind: 'ZooKeeperEnsemble',
+    metadata: { name, namespace: ns },
+    spec: {
+      replicas,
+      image: m.image,
+      config: {
+        tickTime: 500,
+        initLimit: 20,
+        syncLimit: 10,
+        // Reconfig is for super users only.
+        additional: superUserConfig,
+      },
+      storage: { size: '1Gi', reclaimPolicy },
+    },
+  });
+
   beforeAll(async () => {
     cp = await startControlPlane();
     kc = new KubeConfig();
@@ -195,23 +232,7 @@ export function operatorScenario(m: MemberImage): void {
     const kept = new Map<string, string>([['/before-scaling', 'kept']]);
 
     it('forms a quorum and reports Ready with the leader named', async () => {
-      await kubeOk(kc, 'POST', `/apis/zkts.dev/v1alpha1/namespaces/${ns}/zookeeperensembles`, {
-        apiVersion: 'zkts.dev/v1alpha1',
-        kind: 'ZooKeeperEnsemble',
-        metadata: { name: 'zk', namespace: ns },
-        spec: {
-          replicas: 3,
-          image: m.image,
-          config: {
-            tickTime: 500,
-            initLimit: 20,
-            syncLimit: 10,
-            // Reconfig is for super users only.
-            additional: superUserConfig,
-          },
-          storage: { size: '1Gi', reclaimPolicy: 'Delete' },
-        },
-      });
+      await kubeOk(kc, 'POST', ensembles, ensemble('zk', 3, 'Delete'));
       const st = await waitReady(240_000);
       expect(st.leader).toMatch(/^zk-[0-2]$/);
       expect(st.currentVersion).toBe(m.version);
@@ -287,6 +308,19 @@ export function operatorScenario(m: MemberImage): void {
         300_000,
         1000,
       );
+      // The last restarted pod lingers through its preStop, still ready: wait for its successor.
+      await waitFor(
+        'three pods on the new template, none terminating',
+        async () => {
+          const pods = await podsNow();
+          return (
+            pods.length === 3 &&
+            pods.every((p) => p.revision === pods[0]!.updateRevision && !p.terminating)
+          );
+        },
+        120_000,
+        500,
+      );
       await waitReady(180_000);
       watching = false;
       await watcher;
@@ -314,18 +348,7 @@ export function operatorScenario(m: MemberImage): void {
       expect(acked.size).toBeGreaterThan(20);
       await expectAllThere(acked);
       await expectAllThere(kept);
-      const sts = await kubeOk<{ status: { updateRevision: string } }>(
-        kc,
-        'GET',
-        `/apis/apps/v1/namespaces/${ns}/statefulsets/zk`,
-      );
-      const pods = await kubeOk<{ items: { metadata: { labels: Record<string, string> } }[] }>(
-        kc,
-        'GET',
-        `/api/v1/namespaces/${ns}/pods`,
-      );
-      for (const p of pods.items)
-        expect(p.metadata.labels['controller-revision-hash']).toBe(sts.status.updateRevision);
+      for (const p of await podsNow()) expect(p.revision).toBe(p.updateRevision);
     }, 900_000);
 
     it('scales 3 → 5 → 3 one member at a time through reconfig, keeping the data', async () => {
@@ -391,6 +414,38 @@ export function operatorScenario(m: MemberImage): void {
         120_000,
       );
       await waitFor('PVCs gone', async () => (await pvcs()) === 0, 120_000);
+    });
+
+    it('a one-member ensemble leads alone, and its PVC stays when deleted (reclaimPolicy Retain)', async () => {
+      await kubeOk(kc, 'POST', ensembles, ensemble('solo', 1, 'Retain'));
+      // standaloneEnabled=false (so that it can grow): a quorum of one, its member the leader.
+      const st = await waitReady(120_000, 1, 'solo');
+      expect(st.leader).toBe('solo-0');
+      const pod = await kubeOk<{ status: { podIP: string } }>(
+        kc,
+        'GET',
+        `/api/v1/namespaces/${ns}/pods/solo-0`,
+      );
+      const zk = await connectZk(`${pod.status.podIP}:2181`);
+      try {
+        await zk.create('/solo', 'kept');
+      } finally {
+        zk.close();
+      }
+      await kubeOk(kc, 'DELETE', `${ensembles}/solo`);
+      await waitFor(
+        'solo and its pod gone',
+        async () =>
+          (await kubeRequest(kc, 'GET', `${ensembles}/solo`)).status === 404 &&
+          (await kubeRequest(kc, 'GET', `/api/v1/namespaces/${ns}/pods/solo-0`)).status === 404,
+        120_000,
+      );
+      const pvcs = await kubeOk<{ items: { metadata: { name: string } }[] }>(
+        kc,
+        'GET',
+        `/api/v1/namespaces/${ns}/persistentvolumeclaims`,
+      );
+      expect(pvcs.items.map((p) => p.metadata.name)).toEqual(['data-solo-0']);
     });
   });
 }
