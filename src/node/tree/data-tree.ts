@@ -119,6 +119,8 @@ export class DataTree {
    * then computes none, and digest() computes each changed node once.
    */
   private lazyDigests = false;
+  /** Where settleDigests() goes on. */
+  private settleCursor = 0;
   private dataSize = 0;
   /** Sessions known to the database (id → negotiated timeout ms), as ZKDatabase keeps them. */
   readonly sessions = new Map<bigint, number>();
@@ -382,6 +384,39 @@ export class DataTree {
     this.digestSum += BigInt(partial);
     this.pendingDigests = 0;
     this.lazyDigests = false;
+  }
+
+  /**
+   * Computes up to `maxNodes` of the digests a snapshot load left pending, resuming where the
+   * last call stopped; true when none is left. A server can call this in idle moments after
+   * startup so the first digest() (the first snapshot) does not compute a million at once.
+   */
+  settleDigests(maxNodes: number): boolean {
+    const t = this.table;
+    let partial = 0;
+    let inPartial = 0;
+    let done = 0;
+    let id = this.settleCursor;
+    for (; id < t.idLimit() && done < maxNodes && this.pendingDigests > 0; id++) {
+      if (t.paths[id] === undefined || (t.flags[id]! & DIGEST_OK) !== 0) continue;
+      const d = this.digester.digest(t, this.slab, id);
+      t.digest[id] = d;
+      t.flags[id] = t.flags[id]! | DIGEST_OK;
+      this.pendingDigests--;
+      done++;
+      partial += d;
+      if (++inPartial === DIGEST_FLUSH_EVERY) {
+        this.digestSum += BigInt(partial);
+        partial = 0;
+        inPartial = 0;
+      }
+    }
+    this.digestSum += BigInt(partial);
+    // Changed nodes may sit below the cursor again: wrap around until none is pending.
+    this.settleCursor = id < t.idLimit() && this.pendingDigests > 0 ? id : 0;
+    if (this.pendingDigests > 0) return false;
+    this.lazyDigests = false;
+    return true;
   }
 
   /** Recomputes the digest from scratch with the reference digest (tests, checks). */
