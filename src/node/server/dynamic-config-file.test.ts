@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../quorum/reconfig.js';
 import { parseZooCfg } from './config.js';
-import { withDynamicConfig, writeDynamicConfigFiles } from './dynamic-config-file.js';
+import {
+  withDynamicConfig,
+  writeDynamicConfigFiles,
+  writeNextDynamicConfig,
+} from './dynamic-config-file.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -33,7 +37,13 @@ describe('dynamic config files (Apache writeDynamicConfig + editStaticConfig)', 
     ].join('\n');
     writeFileSync(cfg, original);
     const next = parseConfigText(`${line(1)}\n${line(2)}\n${line(3)}\nversion=100000003`);
+    // Proposed: `.next` with its version line; committed: `.next` goes.
+    writeNextDynamicConfig(cfg, next);
+    expect(readFileSync(`${cfg}.dynamic.next`, 'utf8')).toBe(
+      `${line(1)}\n${line(2)}\n${line(3)}\nversion=100000003\n`,
+    );
     const file = writeDynamicConfigFiles(cfg, next, 1);
+    expect(existsSync(`${cfg}.dynamic.next`)).toBe(false);
     expect(file).toBe(`${cfg}.dynamic.100000003`);
     expect(readFileSync(file, 'utf8')).toBe(`${line(1)}\n${line(2)}\n${line(3)}\n`);
     expect(readFileSync(`${cfg}.bak`, 'utf8')).toBe(original);

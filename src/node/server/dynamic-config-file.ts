@@ -12,6 +12,7 @@ import {
   closeSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
@@ -70,7 +71,30 @@ export function writeDynamicConfigFiles(
     });
   kept.push(`dynamicConfigFile=${dynamicFile}`);
   writeAtomic(staticFile, kept.join('\n') + '\n');
+  // setQuorumVerifier: the proposed config is now committed, so `.next` goes.
+  const next = `${staticFile}.dynamic.next`;
+  if (existsSync(next)) {
+    const pending = versionOfNext(next);
+    if (pending === undefined || pending <= config.version) rmSync(next, { force: true });
+  }
   return dynamicFile;
+}
+
+function versionOfNext(file: string): bigint | undefined {
+  const m = /^version=([0-9a-fA-F]{1,16})$/m.exec(readFileSync(file, 'utf8'));
+  return m === null ? undefined : BigInt.asIntN(64, BigInt(`0x${m[1]}`));
+}
+
+/**
+ * setLastSeenQuorumVerifier(qv, true): a proposed reconfig goes to `<zoo.cfg>.dynamic.next`,
+ * with its version line (zkts itself finds a pending config in its rebuilt tree; the file is
+ * for Apache's tools and operators that read it).
+ */
+export function writeNextDynamicConfig(staticFile: string, config: QuorumConfig): void {
+  writeAtomic(
+    `${staticFile}.dynamic.next`,
+    formatDynamicConfigFile(config.servers, config.version, true) + '\n',
+  );
 }
 
 /**

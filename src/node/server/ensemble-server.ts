@@ -19,7 +19,7 @@ import type { TxnStore } from './server.js';
 import type { QuorumView, ServerMode } from './stats.js';
 import { BufferSizeStats, type ServerStatsRecorder } from './stats.js';
 import { systemClock } from './system-clock.js';
-import { writeDynamicConfigFiles } from './dynamic-config-file.js';
+import { writeDynamicConfigFiles, writeNextDynamicConfig } from './dynamic-config-file.js';
 
 /** dataDir/myid: the server's id, as Apache reads it (one decimal number). */
 export function readMyId(config: ZkConfig, file: string): number {
@@ -188,6 +188,9 @@ export async function ensembleParts(
                     configVersion = next.version;
                     if (dynamic !== undefined)
                       writeDynamicConfigFiles(dynamic.staticFile, next, myId);
+                  },
+                  onLastSeen: (next) => {
+                    if (dynamic !== undefined) writeNextDynamicConfig(dynamic.staticFile, next);
                   },
                 },
               }

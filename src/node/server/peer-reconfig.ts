@@ -24,6 +24,8 @@ export interface PeerReconfigOptions {
   standaloneEnabled: boolean;
   /** A config was committed and activated here: write the files, update what ops show. */
   onCommitted(config: QuorumConfig): void;
+  /** A reconfig was proposed or logged here, not yet committed (Apache's `.dynamic.next`). */
+  onLastSeen?(config: QuorumConfig): void;
 }
 
 export function memberOf(spec: QuorumServerSpec): ConfigMember {

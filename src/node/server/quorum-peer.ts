@@ -341,7 +341,10 @@ export class QuorumPeer {
           zk.tree.lastProcessedZxid = lastZxid;
           zk.enterLeader(
             {
-              commit: (t) => leader.commit(t),
+              commit: (t) => {
+                this.noteProposedConfig(t);
+                return leader.commit(t);
+              },
               touchSession: (id, timeoutMs, claim) => leader.touchSession(id, timeoutMs, claim),
               ownsSession: (id) => {
                 const s = leader.current;
@@ -477,7 +480,10 @@ export class QuorumPeer {
     const learner = new QuorumLearner(
       {
         send: (p) => live() && this.link?.send(p),
-        persist: (txns) => this.persist(txns),
+        persist: (txns) => {
+          for (const t of txns) this.noteProposedConfig(t);
+          return this.persist(txns);
+        },
         apply: (t) => {
           if (!live()) return;
           if (t.header.type === OpCode.reconfig && t.txn.type === OpCode.reconfig)
@@ -698,6 +704,17 @@ export class QuorumPeer {
    */
   private refreshConfigNode(): void {
     setConfigNode(this.o.zk.tree, this.configText, this.verifier.version, this.o.clock.wallMs());
+  }
+
+  /** Leader.propose / Follower PROPOSAL of a reconfig: setLastSeenQuorumVerifier(qv, true). */
+  private noteProposedConfig(t: LoggedTxn): void {
+    if (this.o.reconfig?.onLastSeen === undefined) return;
+    if (t.header.type !== OpCode.reconfig || t.txn.type !== OpCode.reconfig) return;
+    try {
+      this.o.reconfig.onLastSeen(parseConfigText(t.txn.data?.toString('utf8') ?? ''));
+    } catch (err) {
+      this.o.log.error({ err: String(err) }, 'cannot write the next dynamic config file');
+    }
   }
 
   // ---- shared ----
