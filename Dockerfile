@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image, two entry points:
-#   zkts server --config /conf/zoo.cfg   (the default; the operator mounts zoo.cfg from a ConfigMap)
+#   zkts server --config /conf/zoo.cfg   (the default; the operator's pods run a writable copy, /data/zoo.cfg)
 #   zkts operator                        (the Helm chart sets args: [operator, ...])
 #
 # Build and push (not built in this repository's CI, which has no Docker):

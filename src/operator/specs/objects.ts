@@ -14,6 +14,8 @@ import {
 import { zooCfg, zooCfgSettings } from './zoo-cfg.js';
 
 export const CONTAINER_NAME = 'zkts';
+/** The config the server runs with: a writable copy of the ConfigMap's zoo.cfg. */
+export const SERVER_CONFIG = `${DATA_DIR}/zoo.cfg`;
 /** Tells the headless Service (scraped per pod by a ServiceMonitor) from the client one. */
 export const SERVICE_ROLE_LABEL = 'zkts.dev/service';
 /** Non-root by default; a user's pod.securityContext replaces it whole. */
@@ -155,20 +157,30 @@ export function statefulSet(e: ResolvedEnsemble, replicas: number): K8sObject {
     terminationGracePeriodSeconds: 30,
     initContainers: [
       {
-        // myid is the ordinal + 1, the N of this member's server.N line.
+        // myid is the ordinal + 1, the N of this member's server.N line. zoo.cfg is copied
+        // next to it because a server writes zoo.cfg.dynamic.<version> beside its config file
+        // after each reconfig, and the ConfigMap mount is read-only; each start takes the
+        // ConfigMap's current membership again.
         name: 'myid',
         image: s.image,
-        command: ['sh', '-c', `echo $(( \${POD_NAME##*-} + 1 )) > ${DATA_DIR}/myid`],
+        command: [
+          'sh',
+          '-c',
+          `echo $(( \${POD_NAME##*-} + 1 )) > ${DATA_DIR}/myid && cp ${CONF_DIR}/zoo.cfg ${SERVER_CONFIG}`,
+        ],
         env: [podName],
         securityContext: containerSecurity,
-        volumeMounts: [{ name: DATA_VOLUME, mountPath: DATA_DIR }],
+        volumeMounts: [
+          { name: DATA_VOLUME, mountPath: DATA_DIR },
+          { name: 'conf', mountPath: CONF_DIR, readOnly: true },
+        ],
       },
     ],
     containers: [
       {
         name: CONTAINER_NAME,
         image: s.image,
-        args: ['server', '--config', `${CONF_DIR}/zoo.cfg`],
+        args: ['server', '--config', SERVER_CONFIG],
         ports: [
           { name: 'client', containerPort: p.client, protocol: 'TCP' },
           { name: 'quorum', containerPort: p.quorum, protocol: 'TCP' },

@@ -35,7 +35,8 @@ if (!ownHost) {
   process.exit(2);
 }
 out.push(`admin.serverAddress=${ownHost}`, 'skipACL=yes', '');
-const cfg = join(dataDir, 'zoo.cfg');
+// Beside the operator's zoo.cfg (which a restart of this container reads again), not over it.
+const cfg = join(dataDir, 'apache-zoo.cfg');
 writeFileSync(cfg, out.join('\n'));
 
 const java = '/usr/share/java';
