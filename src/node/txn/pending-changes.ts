@@ -14,6 +14,8 @@ interface Record {
 
 export class PendingChanges implements PendingView {
   private records: Record[] = [];
+  /** records before this index are applied (dropped lazily: slicing per txn was ~15 % of a set's allocations). */
+  private head = 0;
   private readonly latest = new Map<string, Record>();
 
   constructor(private readonly tree: DataTree) {}
@@ -23,14 +25,14 @@ export class PendingChanges implements PendingView {
     const r = this.latest.get(p);
     if (r) return r.node;
     const n = this.tree.getNode(p);
-    return n
-      ? { stat: { ...n.stat }, childCount: n.children.size, acl: n.acl, data: n.data }
-      : null;
+    // The tree hands out a fresh stat on every read, so it is ours to keep.
+    return n ? { stat: n.stat, childCount: n.children.size, acl: n.acl, data: n.data } : null;
   }
 
   ephemeralsOf(sessionId: bigint): string[] {
     const set = new Set(this.tree.ephemeralsOf(sessionId));
-    for (const r of this.records) {
+    for (let i = this.head; i < this.records.length; i++) {
+      const r = this.records[i]!;
       if (r.node === null) set.delete(r.path);
       else if (r.node.stat.ephemeralOwner === sessionId) set.add(r.path);
     }
@@ -48,22 +50,30 @@ export class PendingChanges implements PendingView {
 
   /** Drops records of txns with zxid ≤ `zxid` (they are in the tree now). */
   applied(zxid: bigint): void {
-    let i = 0;
+    let i = this.head;
     while (i < this.records.length && this.records[i]!.zxid <= zxid) {
       const r = this.records[i]!;
       if (this.latest.get(r.path) === r) this.latest.delete(r.path);
       i++;
     }
-    if (i > 0) this.records = this.records.slice(i);
+    this.head = i;
+    if (this.head === this.records.length) {
+      this.records.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.records.length) {
+      this.records.splice(0, this.head);
+      this.head = 0;
+    }
   }
 
   /** Forgets everything (prepared txns were rolled back). */
   reset(): void {
     this.records = [];
+    this.head = 0;
     this.latest.clear();
   }
 
   size(): number {
-    return this.records.length;
+    return this.records.length - this.head;
   }
 }
