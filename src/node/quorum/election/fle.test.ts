@@ -178,6 +178,14 @@ describe('fast leader election', () => {
     });
   });
 
+  it('a single voter (standaloneEnabled=false, one server line) elects itself after the finalize wait', () => {
+    const { s, out } = started(1n, 0n, 0n, config(1n, [[1n, 'participant']]));
+    expect(sends(out)).toEqual([]);
+    expect(s.finalizeDeadlineMs).toBe(limits.electionFinalizeWaitMs);
+    const d = electionStep(s, { kind: 'tick' }, limits.electionFinalizeWaitMs);
+    expect(decision(d.outputs)).toMatchObject({ kind: 'decided', state: PeerState.LEADING });
+  });
+
   it('a better vote during finalize reopens the round', () => {
     const { s } = started(2n);
     const a = electionStep(s, { kind: 'notification', from: 1n, n: note({ leader: 2n }) }, 0);

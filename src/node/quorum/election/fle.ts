@@ -200,6 +200,11 @@ function start(
   s.notificationTimeoutMs = limits.electionMinNotificationIntervalMs;
   s.pollDeadlineMs = nowMs + s.notificationTimeoutMs;
   sendToAll(s, out);
+  // Our own vote may be a quorum by itself (a single voter): Apache sees it when its own
+  // notification loops back; no peer message will ever trigger the check here.
+  const mine: StatedVote = { ...s.vote, electionEpoch: s.logicalClock, state: PeerState.LOOKING };
+  if (voter && containsAllQuorums(verifiers(s), agreeing(s.recvset, mine)))
+    s.finalizeDeadlineMs = nowMs + limits.electionFinalizeWaitMs;
 }
 
 function notificationOf(s: ElectionState, v: Vote, electionEpoch: bigint): Notification {
