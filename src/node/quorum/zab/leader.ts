@@ -159,7 +159,8 @@ export function leaderStep(
   const out: LeaderOutput[] = [];
   if (input.kind === 'start') {
     const s = start(input, nowMs, out);
-    out.push({ kind: 'wake-at', atMs: Math.min(s.nextWakeMs, s.phaseDeadlineMs) });
+    const deadlineMs = s.phase === 'broadcast' ? Infinity : s.phaseDeadlineMs;
+    out.push({ kind: 'wake-at', atMs: Math.min(s.nextWakeMs, deadlineMs) });
     return { state: s, outputs: out };
   }
   if (prev === null) throw new Error('leader machine not started');
@@ -255,7 +256,23 @@ function start(i: LeaderStart, nowMs: number, out: LeaderOutput[]): LeaderState 
     ),
   };
   maybeFixEpoch(s, out);
+  // A single voter is its own quorum at every step: no learner packet will move it on.
+  if (s.epochFixed) maybeStartSync(s, nowMs, out);
+  if (s.phase === 'sync' && containsAllQuorums(verifiers(s), s.newLeaderAcks))
+    establish(s, nowMs, out);
   return s;
+}
+
+/** Discovery ends once a quorum has acked the new epoch: sync every learner that has. */
+function maybeStartSync(s: LeaderState, nowMs: number, out: LeaderOutput[]): void {
+  if (s.phase !== 'discovery' || !containsAllQuorums(verifiers(s), s.epochAcks)) return;
+  s.phase = 'sync';
+  s.currentEpoch = s.epoch;
+  s.phaseDeadlineMs = nowMs + initLimitMs(s);
+  out.push({ kind: 'write-epoch', which: 'currentEpoch', epoch: s.epoch });
+  for (const [c, other] of s.learners)
+    if (other.ackEpochSummary !== null && other.stage === 'epoch-sent')
+      syncLearner(s, c, other, nowMs, out);
 }
 
 function send(
@@ -345,15 +362,7 @@ function onPacket(
         if (!l.observer) s.epochAcks.add(l.sid);
       }
       if (s.phase === 'discovery') {
-        if (containsAllQuorums(verifiers(s), s.epochAcks)) {
-          s.phase = 'sync';
-          s.currentEpoch = s.epoch;
-          s.phaseDeadlineMs = nowMs + initLimitMs(s);
-          out.push({ kind: 'write-epoch', which: 'currentEpoch', epoch: s.epoch });
-          for (const [c, other] of s.learners)
-            if (other.ackEpochSummary !== null && other.stage === 'epoch-sent')
-              syncLearner(s, c, other, nowMs, out);
-        }
+        maybeStartSync(s, nowMs, out);
       } else {
         syncLearner(s, conn, l, nowMs, out);
       }

@@ -140,6 +140,35 @@ function established(): LeaderState {
 }
 
 describe('Zab leader', () => {
+  it('a single voter is its own quorum: it fixes the epoch, syncs and serves at start', () => {
+    const r = leaderStep(
+      null,
+      {
+        kind: 'start',
+        self: 1n,
+        timing,
+        committed: majorityVerifier(0n, [[1n, 'participant']]),
+        lastSeen: null,
+        configText: 'server.1=127.0.0.1:2888:3888:participant;2181',
+        acceptedEpoch: 2,
+        currentEpoch: 2,
+        lastZxid: makeZxid(2, 5),
+        committedLog: [],
+        sessions: [],
+      },
+      0,
+    );
+    expect(r.state.phase).toBe('broadcast');
+    expect(r.outputs).toContainEqual({ kind: 'write-epoch', which: 'acceptedEpoch', epoch: 3 });
+    expect(r.outputs).toContainEqual({ kind: 'write-epoch', which: 'currentEpoch', epoch: 3 });
+    expect(r.outputs).toContainEqual({ kind: 'established', epoch: 3, lastZxid: makeZxid(3, 0) });
+    // A proposal then commits on the leader's own fsync alone.
+    const t = txn(makeZxid(3, 1));
+    const p = leaderStep(r.state, { kind: 'propose', txn: t }, 1);
+    expect(p.outputs.some((o) => o.kind === 'apply')).toBe(false);
+    const c = leaderStep(p.state, { kind: 'persisted', upTo: makeZxid(3, 1) }, 2);
+    expect(c.outputs).toContainEqual({ kind: 'apply', txn: t });
+  });
   it('fixes the epoch above every accepted epoch once a quorum of voters connects, and persists it', () => {
     const start = leader();
     expect(start.out.find((o) => o.kind === 'write-epoch')).toBeUndefined();
