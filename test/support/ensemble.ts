@@ -185,9 +185,11 @@ class Member implements EnsembleMember {
           this.plan.cfgFile,
         ],
       ];
+    // ZKTS_MEMBER_NODE_ARGS: extra node flags for zkts members (e.g. --cpu-prof when profiling).
+    const nodeArgs = (process.env.ZKTS_MEMBER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
     return [
       process.execPath,
-      [join(repoRoot, 'bin/zkts'), 'server', '--config', this.plan.cfgFile],
+      [...nodeArgs, join(repoRoot, 'bin/zkts'), 'server', '--config', this.plan.cfgFile],
     ];
   }
 

@@ -27,7 +27,10 @@ export interface LeaderPorts {
     sessions: Array<{ sessionId: bigint; timeoutMs: number }>,
   ): void;
   close(conn: number, reason: string): void;
-  /** Append to the txn log; resolves with the last zxid once fsynced. */
+  /**
+   * Append to the txn log; resolves with the last zxid once fsynced. Txns of one group commit
+   * may get the same promise (resolving with the highest of them).
+   */
   persist(txns: LoggedTxn[]): Promise<bigint>;
   /** Atomic and durable before it returns (temp file + rename + fsync). */
   writeEpoch(which: 'acceptedEpoch' | 'currentEpoch', epoch: number): void;
@@ -50,6 +53,7 @@ export class QuorumLeader implements Committer {
   private timer: NodeJS.Timeout | null = null;
   private timerAtMs = Number.NaN;
   private ended: Error | null = null;
+  private lastPersist: Promise<bigint> | null = null;
 
   constructor(
     private readonly ports: LeaderPorts,
@@ -116,12 +120,17 @@ export class QuorumLeader implements Committer {
         return this.ports.close(o.conn, o.reason);
       case 'write-epoch':
         return this.ports.writeEpoch(o.which, o.epoch);
-      case 'persist':
-        this.ports.persist(o.txns).then(
+      case 'persist': {
+        const durable = this.ports.persist(o.txns);
+        // A txn that joined the group commit already awaited reports with it.
+        if (durable === this.lastPersist) return;
+        this.lastPersist = durable;
+        durable.then(
           (upTo) => this.input({ kind: 'persisted', upTo }),
           (err: unknown) => this.end(err instanceof Error ? err : new Error(String(err))),
         );
         return;
+      }
       case 'apply': {
         const w = this.waiting.get(o.txn.header.zxid);
         this.waiting.delete(o.txn.header.zxid);

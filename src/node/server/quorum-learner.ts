@@ -42,6 +42,7 @@ export class QuorumLearner {
   private timer: NodeJS.Timeout | null = null;
   private timerAtMs = Number.NaN;
   private ended = false;
+  private lastPersist: Promise<bigint> | null = null;
   /** While a port's async work runs, inputs wait here in order. */
   private blocked = false;
   private readonly waitingInputs: LearnerInput[] = [];
@@ -127,12 +128,17 @@ export class QuorumLearner {
       case 'send':
         this.ports.send(o.packet);
         return undefined;
-      case 'persist':
-        this.ports.persist(o.txns).then(
+      case 'persist': {
+        const durable = this.ports.persist(o.txns);
+        // A txn that joined the group commit already awaited reports with it.
+        if (durable === this.lastPersist) return undefined;
+        this.lastPersist = durable;
+        durable.then(
           (upTo) => this.input({ kind: 'persisted', upTo }),
           (err: unknown) => this.finish(`txn log write failed: ${String(err)}`),
         );
         return undefined;
+      }
       case 'apply':
         this.ports.apply(o.txn);
         return undefined;

@@ -50,6 +50,8 @@ import { QuorumLearner } from './quorum-learner.js';
 import { connectToLeader, QuorumPortServer, type LearnerLink } from './quorum-port.js';
 import type { ZkServer } from './zk-server.js';
 
+const ignore = (): void => undefined;
+
 export interface PeerMember {
   sid: bigint;
   role: 'participant' | 'observer';
@@ -104,7 +106,14 @@ export class QuorumPeer {
   private generation = 0;
   private ending = false;
   private stopped = false;
-  private readonly inflight = new Set<Promise<unknown>>();
+  /** Txns appended to the group commit now being filled, and the promise handed out for it. */
+  private persistBatch: {
+    durable: Promise<unknown>;
+    txns: LoggedTxn[];
+    result: Promise<bigint>;
+  } | null = null;
+  /** The newest append to the txn log; settles after every earlier one. */
+  private lastPersist: Promise<unknown> = Promise.resolve();
   private lastElectionTimeMs = 0;
   /** Set by a handoff: our next election's first vote names this server. */
   private handoffTo: bigint | undefined;
@@ -721,14 +730,27 @@ export class QuorumPeer {
 
   private persist(txns: LoggedTxn[]): Promise<bigint> {
     const storage = this.storage;
-    const p = Promise.all(txns.map((t) => storage.append(t))).then(() => {
-      for (const t of txns) this.remember(t);
-      return txns.at(-1)!.header.zxid;
+    // Appends become durable in order, so the last one settles after every earlier one.
+    const durable =
+      txns.length === 1
+        ? storage.append(txns[0]!)
+        : Promise.all(txns.map((t) => storage.append(t)));
+    // Txns that joined the same group commit share one promise: the callers' machines then see
+    // one `persisted` per fsync rather than one per txn.
+    const batch = this.persistBatch;
+    if (batch !== null && batch.durable === durable) {
+      batch.txns.push(...txns);
+      return batch.result;
+    }
+    const joined = { durable, txns: [...txns], result: Promise.resolve(0n) };
+    joined.result = durable.then(() => {
+      if (this.persistBatch === joined) this.persistBatch = null;
+      for (const t of joined.txns) this.remember(t);
+      return joined.txns.at(-1)!.header.zxid;
     });
-    this.inflight.add(p);
-    const done = () => this.inflight.delete(p);
-    p.then(done, done);
-    return p;
+    this.persistBatch = joined;
+    this.lastPersist = joined.result;
+    return joined.result;
   }
 
   private remember(t: LoggedTxn): void {
@@ -747,7 +769,11 @@ export class QuorumPeer {
   }
 
   private async settle(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    for (;;) {
+      const last = this.lastPersist;
+      await last.then(ignore, ignore);
+      if (this.lastPersist === last) return;
+    }
   }
 
   /**

@@ -51,7 +51,11 @@ export class QuorumPortServer {
   }
 
   close(conn: number): void {
-    this.socks.get(conn)?.destroy();
+    const sock = this.socks.get(conn);
+    if (sock === undefined) return;
+    // What was sent just before (a reason to go, a last packet) still leaves first.
+    if (pendingWrites.has(sock)) flushPending(sock);
+    sock.destroy();
   }
 
   async stop(): Promise<void> {
@@ -78,16 +82,43 @@ export class QuorumPortServer {
   }
 }
 
+/** Above this many bytes a flush hands the buffers over one by one instead of copying them. */
+const COALESCE_MAX_BYTES = 256 * 1024;
+const pendingWrites = new WeakMap<net.Socket, Buffer[]>();
+
 /**
- * Packets written in one turn of the event loop (a burst of PROPOSALs, COMMITs or ACKs) leave
- * in one segment: the socket is corked on the first write and uncorked on the next tick.
+ * Packets written in one turn of the event loop (a burst of PROPOSALs, COMMITs or ACKs, from
+ * every packet and client request read in that turn) leave in one write: the buffers are held
+ * until the loop's check phase. A leader that uncorked after each read callback made one
+ * writev per callback per learner, the largest single cost of its write path.
  */
 function corkedWrite(sock: net.Socket, bytes: Buffer): void {
-  if (sock.writableCorked === 0) {
-    sock.cork();
-    process.nextTick(() => sock.uncork());
+  const pending = pendingWrites.get(sock);
+  if (pending !== undefined) {
+    pending.push(bytes);
+    return;
   }
-  sock.write(bytes);
+  pendingWrites.set(sock, [bytes]);
+  setImmediate(flushPending, sock);
+}
+
+function flushPending(sock: net.Socket): void {
+  const buffers = pendingWrites.get(sock)!;
+  pendingWrites.delete(sock);
+  if (sock.destroyed) return;
+  if (buffers.length === 1) {
+    sock.write(buffers[0]!);
+    return;
+  }
+  let bytes = 0;
+  for (const b of buffers) bytes += b.length;
+  if (bytes <= COALESCE_MAX_BYTES) {
+    sock.write(Buffer.concat(buffers, bytes));
+    return;
+  }
+  sock.cork();
+  for (const b of buffers) sock.write(b);
+  sock.uncork();
 }
 
 /**

@@ -192,8 +192,9 @@ export function leaderStep(
         propose(s, input.txn, nowMs, out);
         break;
       case 'persisted':
+        // The leader's own ack is added where a proposal's acks are counted (tryCommit): one
+        // `persisted` per batch walking every outstanding proposal was quadratic under load.
         if (input.upTo > s.lastPersisted) s.lastPersisted = input.upTo;
-        for (const [zxid, p] of s.outstanding) if (zxid <= s.lastPersisted) p.acks.add(s.self);
         tryCommit(s, out);
         break;
       case 'touch-session':
@@ -533,21 +534,26 @@ function tryCommit(s: LeaderState, out: LeaderOutput[]): void {
   for (;;) {
     const next = s.lastCommitted + 1n;
     const p = s.outstanding.get(next);
-    if (!s.allowedToCommit || p === undefined || !containsAllQuorums(verifiers(s), p.acks)) return;
+    if (!s.allowedToCommit || p === undefined) return;
+    if (next <= s.lastPersisted) p.acks.add(s.self);
+    if (!containsAllQuorums(verifiers(s), p.acks)) return;
     s.outstanding.delete(next);
     s.lastCommitted = next;
     s.committedLog.push(p.txn);
     if (s.committedLog.length > limits.committedLogCount) s.committedLog.shift();
     const reconfig = isReconfig(p.txn) && s.lastSeen !== null && s.lastSeenText !== null;
     const designated = reconfig ? designatedLeader(s, p) : s.self;
-    const data = d.encodeProposalData(p.txn);
-    const inform = reconfig ? d.encodeInformAndActivate(designated, p.txn) : data;
+    // INFORM carries the whole txn; it is encoded only when an observer needs it.
+    let inform: Buffer | null = null;
     const commit = reconfig ? d.encodeCommitAndActivate(designated) : null;
     for (const [conn, l] of s.learners) {
       if (l.stage !== 'newleader-sent' && l.stage !== 'uptodate') continue;
-      if (l.observer)
+      if (l.observer) {
+        inform ??= reconfig
+          ? d.encodeInformAndActivate(designated, p.txn)
+          : d.encodeProposalData(p.txn);
         send(out, conn, reconfig ? PacketType.INFORMANDACTIVATE : PacketType.INFORM, next, inform);
-      else
+      } else
         send(out, conn, reconfig ? PacketType.COMMITANDACTIVATE : PacketType.COMMIT, next, commit);
     }
     trackSessions(s, p.txn);
