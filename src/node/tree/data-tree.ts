@@ -114,11 +114,13 @@ export class DataTree {
   /** Nodes whose digest is not computed yet (loaded from a snapshot; computed on demand). */
   private pendingDigests = 0;
   /**
-   * After a snapshot load and until digest() is first asked for (the first snapshot, or a
-   * `hash` request), changed nodes leave their digest pending too: the log replay at startup
-   * then computes none, and digest() computes each changed node once.
+   * Digests are computed when digest() is asked for (a snapshot, a `hash` request), not on every
+   * change: a node written many times between two snapshots is digested once, and no txn pays
+   * for it (the txn log carries no digest). Changed nodes are listed here; after a snapshot
+   * load, when most nodes are pending, `fullScan` makes digest() walk the whole table instead.
    */
-  private lazyDigests = false;
+  private dirtyIds: number[] = [];
+  private fullScan = false;
   /** Where settleDigests() goes on. */
   private settleCursor = 0;
   private dataSize = 0;
@@ -241,7 +243,7 @@ export class DataTree {
   private addNode(path: string, parent: number): number {
     const id = this.table.add(path);
     if (parent !== NONE) this.table.appendChild(parent, id);
-    this.pendingDigests++;
+    this.markPending(id);
     this.dataSize += path.length;
     return id;
   }
@@ -251,7 +253,18 @@ export class DataTree {
     if ((t.flags[id]! & DIGEST_OK) === 0) return;
     this.digestSum -= BigInt(t.digest[id]!);
     t.flags[id] = t.flags[id]! & ~DIGEST_OK;
+    this.markPending(id);
+  }
+
+  private markPending(id: number): void {
     this.pendingDigests++;
+    if (this.fullScan) return;
+    this.dirtyIds.push(id);
+    // Ids repeat only through delete and re-create; past this a table walk is cheaper anyway.
+    if (this.dirtyIds.length > this.table.idLimit() + 1024) {
+      this.fullScan = true;
+      this.dirtyIds = [];
+    }
   }
 
   private addDigest(id: number): void {
@@ -269,7 +282,6 @@ export class DataTree {
     this.dataSize -= this.dataLengthAt(id);
     change();
     this.dataSize += this.dataLengthAt(id);
-    if (!this.lazyDigests) this.addDigest(id);
   }
 
   private removeNode(id: number, parent: number): void {
@@ -364,8 +376,18 @@ export class DataTree {
     return BigInt.asIntN(64, this.digestSum);
   }
 
-  /** Computes the digests a snapshot load left for later. */
+  /** Computes the digests of changed nodes (or, after a snapshot load, of every pending one). */
   private computePendingDigests(): void {
+    if (!this.fullScan) {
+      const ids = this.dirtyIds;
+      this.dirtyIds = [];
+      const t = this.table;
+      for (const id of ids)
+        if (t.paths[id] !== undefined && (t.flags[id]! & DIGEST_OK) === 0) this.addDigest(id);
+      if (this.pendingDigests === 0) return;
+      // A pending node missing from the list is a bookkeeping bug; the walk still gets it right.
+      this.fullScan = true;
+    }
     const t = this.table;
     let partial = 0;
     let inPartial = 0;
@@ -383,7 +405,8 @@ export class DataTree {
     }
     this.digestSum += BigInt(partial);
     this.pendingDigests = 0;
-    this.lazyDigests = false;
+    this.fullScan = false;
+    this.dirtyIds = [];
   }
 
   /**
@@ -415,7 +438,8 @@ export class DataTree {
     // Changed nodes may sit below the cursor again: wrap around until none is pending.
     this.settleCursor = id < t.idLimit() && this.pendingDigests > 0 ? id : 0;
     if (this.pendingDigests > 0) return false;
-    this.lazyDigests = false;
+    this.fullScan = false;
+    this.dirtyIds = [];
     return true;
   }
 
@@ -680,7 +704,6 @@ export class DataTree {
     this.table.aclIndex[id] = aclIndex;
     this.setDataAt(id, data);
     this.dataSize += this.dataLengthAt(id);
-    if (!this.lazyDigests) this.addDigest(id);
     this.indexOwner(path, owner);
     const name = nameOf(path);
     if (parentPath.startsWith(QUOTA_ROOT) && (name === LIMIT_NODE || name === STAT_NODE)) {
@@ -808,7 +831,7 @@ export class DataTree {
     if (tree.table.find('/') === NONE) throw new Error('snapshot has no root node');
     tree.aclCache.purgeUnused();
     if (s.zxid !== undefined) tree.lastProcessedZxid = s.zxid;
-    tree.lazyDigests = true;
+    tree.fullScan = true;
     return tree;
   }
 
