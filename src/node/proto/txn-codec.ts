@@ -83,6 +83,35 @@ export function encodeTxnPayload(t: LoggedTxn): Buffer {
   return w.toBuffer();
 }
 
+/**
+ * The payload bytes of txns already encoded (a leader's PROPOSAL) or decoded (a learner's):
+ * the txn log entry carries the same bytes, so a server encodes each txn once, not twice.
+ * Txns are never changed once built, so the bytes stay exact.
+ */
+const knownPayloads = new WeakMap<LoggedTxn, Buffer>();
+
+/** encodeTxnPayload, remembered for the txn log. */
+export function txnPayloadOf(t: LoggedTxn): Buffer {
+  let b = knownPayloads.get(t);
+  if (b === undefined) {
+    b = encodeTxnPayload(t);
+    knownPayloads.set(t, b);
+  }
+  return b;
+}
+
+/** decodeTxnPayload, remembering `buf` as the txn's bytes. */
+export function decodeTxnPayloadKept(buf: Buffer): LoggedTxn {
+  const t = decodeTxnPayload(buf);
+  knownPayloads.set(t, buf);
+  return t;
+}
+
+/** The payload already encoded or decoded for t, if any. */
+export function knownTxnPayload(t: LoggedTxn): Buffer | undefined {
+  return knownPayloads.get(t);
+}
+
 function readTxnRecord(type: number, r: JuteReader, inMulti: boolean): Txn {
   switch (type) {
     case OpCode.createSession:

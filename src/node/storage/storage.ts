@@ -18,7 +18,8 @@ import { silentLogger, type StorageLogger } from './logger.js';
 import { recover, type RecoverResult, type RecoveryTarget } from './recovery.js';
 import { writeSnapshotFile } from './snapshot-file.js';
 import type { SnapshotData, ZxidDigest } from './snapshot-types.js';
-import { loadTxnCodec, type TxnCodec } from './txn-codec-loader.js';
+import { knownTxnPayload } from '../proto/txn-codec.js';
+import { defaultTxnCodec, loadTxnCodec, type TxnCodec } from './txn-codec-loader.js';
 import { TxnLog, type TxnLogStats } from './txn-log.js';
 
 export interface StorageOptions {
@@ -175,10 +176,13 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
         trustEmptySnapshot: opts.trustEmptySnapshot,
       }),
     append(t) {
+      const known = codec === defaultTxnCodec ? knownTxnPayload(t) : undefined;
       const done =
-        codec.encodeInto !== undefined
-          ? log.appendWith(t.header.zxid, codec.encodeInto, t)
-          : log.append(t.header.zxid, codec.encode(t));
+        known !== undefined
+          ? log.append(t.header.zxid, known)
+          : codec.encodeInto !== undefined
+            ? log.appendWith(t.header.zxid, codec.encodeInto, t)
+            : log.append(t.header.zxid, codec.encode(t));
       txnsSinceRoll++;
       bytesSinceRoll += log.lastEntryBytes;
       return done;

@@ -1,6 +1,11 @@
 /** Payload layouts of each QuorumPacket type (quorum-protocol.md §3, §4, §5, §7, §8). */
 import { JuteDecodeError, JuteReader, JuteWriter } from '../../proto/jute.js';
-import { decodeTxnPayload, encodeTxnPayload } from '../../proto/txn-codec.js';
+import {
+  decodeTxnPayload,
+  decodeTxnPayloadKept,
+  encodeTxnPayload,
+  txnPayloadOf,
+} from '../../proto/txn-codec.js';
 import type { LoggedTxn } from '../../proto/types.js';
 
 /** Zab 1.0 protocol version carried in LEADERINFO and LearnerInfo. */
@@ -122,9 +127,9 @@ export function decodeForwardedRequest(b: Buffer | null): ForwardedRequest {
 }
 
 /** PROPOSAL / INFORM data. */
-export const encodeProposalData = (t: LoggedTxn): Buffer => encodeTxnPayload(t);
+export const encodeProposalData = (t: LoggedTxn): Buffer => txnPayloadOf(t);
 export const decodeProposalData = (b: Buffer | null): LoggedTxn =>
-  decodeTxnPayload(need(b, 28, 'PROPOSAL txn'));
+  decodeTxnPayloadKept(need(b, 28, 'PROPOSAL txn'));
 
 /** COMMITANDACTIVATE data: the designated leader. */
 export const encodeCommitAndActivate = (designatedLeader: bigint): Buffer =>
