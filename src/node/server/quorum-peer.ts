@@ -563,7 +563,10 @@ export class QuorumPeer {
     const link = await connectToLeader({
       host: leaderMember.quorum.host,
       port: leaderMember.quorum.port,
-      attempts: Math.max(5, Math.ceil((this.o.timing.initLimit * this.o.timing.tickTimeMs) / 200)),
+      attempts: Math.max(
+        10,
+        Math.ceil((this.o.timing.initLimit * this.o.timing.tickTimeMs) / 200) + 5,
+      ),
       retryDelayMs: 200,
       onPacket: (p) => {
         if (!live()) return;

@@ -188,7 +188,10 @@ export async function connectToLeader(o: ConnectOptions): Promise<LearnerLink> {
   const lookup = o.lookup ?? (async (h: string) => (await dnsLookup(h)).address);
   let lastErr: unknown = null;
   for (let i = 0; i < attempts; i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, o.retryDelayMs ?? 100));
+    // The leader opens its quorum port only once it has won, often a moment after the followers
+    // decided for it: retry at once-ish, backing off to retryDelayMs (10, 20, 40 … ms).
+    if (i > 0)
+      await new Promise((r) => setTimeout(r, Math.min(o.retryDelayMs ?? 100, 10 * 2 ** (i - 1))));
     try {
       const ip = await lookup(o.host);
       const sock = await new Promise<net.Socket>((resolve, reject) => {
