@@ -45,6 +45,10 @@ it('refuses a write on the old connection after the session moved to another ser
   });
   try {
     expect(moved.sessionId).toBe(first.sessionId);
+    // A real client that moved carries its xids on, so its next write never reuses the stale
+    // one's cxid. Two client objects both start at xid 1, and a follower (Apache's as ours)
+    // matches a committed txn to its own pending request by session id and cxid: step past it.
+    expect((await moved.sync('/moved')).header.err).toBe(ErrorCode.ok);
     const stale = await first.create('/moved/stale', Buffer.from('x'));
     expect(stale.header.err).toBe(ErrorCode.connectionLoss);
     const fresh = await moved.create('/moved/fresh', Buffer.from('y'));
