@@ -17,6 +17,7 @@ import {
 import type { ForwardedWrite } from '../quorum/zab/types.js';
 import type { QuorumPacket } from '../quorum/wire/quorum-packet.js';
 import type { Committer } from './pipeline.js';
+import { GroupCommitReports } from './group-commit-reports.js';
 
 export interface LeaderPorts {
   send(conn: number, packet: QuorumPacket): void;
@@ -53,7 +54,10 @@ export class QuorumLeader implements Committer {
   private timer: NodeJS.Timeout | null = null;
   private timerAtMs = Number.NaN;
   private ended: Error | null = null;
-  private lastPersist: Promise<bigint> | null = null;
+  private readonly persistReports = new GroupCommitReports(
+    (upTo) => this.input({ kind: 'persisted', upTo }),
+    (err) => this.end(err),
+  );
 
   constructor(
     private readonly ports: LeaderPorts,
@@ -120,17 +124,9 @@ export class QuorumLeader implements Committer {
         return this.ports.close(o.conn, o.reason);
       case 'write-epoch':
         return this.ports.writeEpoch(o.which, o.epoch);
-      case 'persist': {
-        const durable = this.ports.persist(o.txns);
-        // A txn that joined the group commit already awaited reports with it.
-        if (durable === this.lastPersist) return;
-        this.lastPersist = durable;
-        durable.then(
-          (upTo) => this.input({ kind: 'persisted', upTo }),
-          (err: unknown) => this.end(err instanceof Error ? err : new Error(String(err))),
-        );
+      case 'persist':
+        this.persistReports.watch(this.ports.persist(o.txns));
         return;
-      }
       case 'apply': {
         const w = this.waiting.get(o.txn.header.zxid);
         this.waiting.delete(o.txn.header.zxid);

@@ -14,6 +14,7 @@ import {
   type LearnerState,
 } from '../quorum/zab/learner.js';
 import type { ForwardedWrite } from '../quorum/zab/types.js';
+import { GroupCommitReports } from './group-commit-reports.js';
 
 export interface LearnerPorts {
   send(packet: QuorumPacket): void;
@@ -42,7 +43,10 @@ export class QuorumLearner {
   private timer: NodeJS.Timeout | null = null;
   private timerAtMs = Number.NaN;
   private ended = false;
-  private lastPersist: Promise<bigint> | null = null;
+  private readonly persistReports = new GroupCommitReports(
+    (upTo) => this.input({ kind: 'persisted', upTo }),
+    (err) => this.finish(`txn log write failed: ${err.message}`),
+  );
   /** While a port's async work runs, inputs wait here in order. */
   private blocked = false;
   private readonly waitingInputs: LearnerInput[] = [];
@@ -128,17 +132,9 @@ export class QuorumLearner {
       case 'send':
         this.ports.send(o.packet);
         return undefined;
-      case 'persist': {
-        const durable = this.ports.persist(o.txns);
-        // A txn that joined the group commit already awaited reports with it.
-        if (durable === this.lastPersist) return undefined;
-        this.lastPersist = durable;
-        durable.then(
-          (upTo) => this.input({ kind: 'persisted', upTo }),
-          (err: unknown) => this.finish(`txn log write failed: ${String(err)}`),
-        );
+      case 'persist':
+        this.persistReports.watch(this.ports.persist(o.txns));
         return undefined;
-      }
       case 'apply':
         this.ports.apply(o.txn);
         return undefined;

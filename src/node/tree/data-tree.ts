@@ -384,29 +384,18 @@ export class DataTree {
       const t = this.table;
       for (const id of ids)
         if (t.paths[id] !== undefined && (t.flags[id]! & DIGEST_OK) === 0) this.addDigest(id);
-      if (this.pendingDigests === 0) return;
-      // A pending node missing from the list is a bookkeeping bug; the walk still gets it right.
-      this.fullScan = true;
+      if (this.pendingDigests !== 0)
+        throw new Error(
+          `digest bookkeeping broken: ${this.pendingDigests} pending node(s) missing from the changed list`,
+        );
+      return;
     }
-    const t = this.table;
-    let partial = 0;
-    let inPartial = 0;
-    for (let id = 0; id < t.idLimit(); id++) {
-      if (t.paths[id] === undefined || (t.flags[id]! & DIGEST_OK) !== 0) continue;
-      const d = this.digester.digest(t, this.slab, id);
-      t.digest[id] = d;
-      t.flags[id] = t.flags[id]! | DIGEST_OK;
-      partial += d;
-      if (++inPartial === DIGEST_FLUSH_EVERY) {
-        this.digestSum += BigInt(partial);
-        partial = 0;
-        inPartial = 0;
-      }
-    }
-    this.digestSum += BigInt(partial);
-    this.pendingDigests = 0;
+    this.digestPendingFrom(0, Number.POSITIVE_INFINITY);
+    if (this.pendingDigests !== 0)
+      throw new Error(
+        `digest bookkeeping broken: ${this.pendingDigests} pending after a full walk`,
+      );
     this.fullScan = false;
-    this.dirtyIds = [];
   }
 
   /**
@@ -415,11 +404,25 @@ export class DataTree {
    * startup so the first digest() (the first snapshot) does not compute a million at once.
    */
   settleDigests(maxNodes: number): boolean {
+    const next = this.digestPendingFrom(this.settleCursor, maxNodes);
+    // Changed nodes may sit below the cursor again: wrap around until none is pending.
+    this.settleCursor = next < this.table.idLimit() && this.pendingDigests > 0 ? next : 0;
+    if (this.pendingDigests > 0) return false;
+    this.fullScan = false;
+    this.dirtyIds = [];
+    return true;
+  }
+
+  /**
+   * Walks the table from `firstId`, digesting up to `maxNodes` pending nodes; returns the id it
+   * stopped at. Sums in a float before the bigint add, which is the slow part of a bulk walk.
+   */
+  private digestPendingFrom(firstId: number, maxNodes: number): number {
     const t = this.table;
     let partial = 0;
     let inPartial = 0;
     let done = 0;
-    let id = this.settleCursor;
+    let id = firstId;
     for (; id < t.idLimit() && done < maxNodes && this.pendingDigests > 0; id++) {
       if (t.paths[id] === undefined || (t.flags[id]! & DIGEST_OK) !== 0) continue;
       const d = this.digester.digest(t, this.slab, id);
@@ -435,12 +438,7 @@ export class DataTree {
       }
     }
     this.digestSum += BigInt(partial);
-    // Changed nodes may sit below the cursor again: wrap around until none is pending.
-    this.settleCursor = id < t.idLimit() && this.pendingDigests > 0 ? id : 0;
-    if (this.pendingDigests > 0) return false;
-    this.fullScan = false;
-    this.dirtyIds = [];
-    return true;
+    return id;
   }
 
   /** Recomputes the digest from scratch with the reference digest (tests, checks). */
