@@ -3,7 +3,7 @@
  * the loopback control plane and the test kubelet: the members find each other through the
  * headless Service's DNS names at their 127.0.0.X addresses, elect one leader, take writes
  * through every member, and a deleted member is recreated and rejoins with its data. This is
- * the pod plumbing the operator scenario (ensemble.e2e.ts) relies on, shown with a server
+ * the pod plumbing the operator scenario (ensemble.e2e.test.ts) relies on, shown with a server
  * whose quorum already works.
  */
 import { AppsV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';

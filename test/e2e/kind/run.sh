@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The operator scenario of test/e2e/ensemble.e2e.ts on a kind cluster, for hosts with Docker,
+# The operator scenario of test/e2e/ensemble.e2e.test.ts on a kind cluster, for hosts with Docker,
 # kind, kubectl and helm. Not run in this repository's CI (its machines have no Docker).
 #   test/e2e/kind/run.sh          build the image, create the cluster, run the scenario
 #   KEEP_CLUSTER=1 test/e2e/kind/run.sh   leave the cluster up afterwards

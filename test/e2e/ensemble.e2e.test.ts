@@ -6,10 +6,7 @@
  * writer running and the operator restarted mid-way loses no acknowledged write; deleting
  * the ensemble garbage-collects its children and handles PVCs as reclaimPolicy says.
  *
- * Not in CI's include yet (vitest picks up *.test.ts): it needs the operator and the
- * replicated zkts ensemble. Run it with
- *   npm run build && npx vitest run -c test/e2e/vitest.ensemble.config.ts
- * and rename it to ensemble.e2e.test.ts once it passes.
+ * It runs the built server and operator (dist/), which the test command builds first.
  */
 import { AppsV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
