@@ -307,6 +307,23 @@ export class DataTree {
     return this.idOf(path) !== NONE;
   }
 
+  /**
+   * The node's stat (a fresh copy, the caller's to keep), child count, ACL and data, read
+   * straight from its row: write validation asks this several times per write.
+   */
+  nodeState(
+    path: string,
+  ): { stat: StatPersisted; childCount: number; acl: ACL[]; data: Buffer | null } | undefined {
+    const id = this.idOf(path);
+    if (id === NONE) return undefined;
+    return {
+      stat: this.statAt(id),
+      childCount: this.table.childCount(id),
+      acl: this.aclAt(id),
+      data: this.dataAt(id),
+    };
+  }
+
   statOf(path: string): Stat | undefined {
     const id = this.idOf(path);
     return id === NONE ? undefined : this.clientStatAt(id);

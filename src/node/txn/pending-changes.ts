@@ -24,9 +24,7 @@ export class PendingChanges implements PendingView {
     const p = normalisePath(path);
     const r = this.latest.get(p);
     if (r) return r.node;
-    const n = this.tree.getNode(p);
-    // The tree hands out a fresh stat on every read, so it is ours to keep.
-    return n ? { stat: n.stat, childCount: n.children.size, acl: n.acl, data: n.data } : null;
+    return this.tree.nodeState(p) ?? null;
   }
 
   ephemeralsOf(sessionId: bigint): string[] {

@@ -49,6 +49,11 @@ export class WatchManager {
     return true;
   }
 
+  /** False when no watch here could fire for `path` (most writes: no allocation then). */
+  mayHit(path: string): boolean {
+    return this.recursiveCount > 0 || this.pathTable.has(path);
+  }
+
   /**
    * Watchers to notify of an event on `path`, each once: those on the path itself (their
    * standard mode is consumed) and those with a recursive watch on an ancestor. Watchers in

@@ -308,3 +308,28 @@ describe('WatchRegistry properties', () => {
     );
   });
 });
+
+describe('WatchRegistry.mayFire (the no-watch fast path of every write)', () => {
+  it('is false only where no registered watch could fire', () => {
+    const w = new WatchRegistry();
+    for (const t of [created('/a'), deleted('/a'), changed('/a'), children('/a')])
+      expect(w.mayFire(t)).toBe(false);
+    w.add(1, '/a', 'data');
+    expect([created('/a'), changed('/a'), deleted('/a')].map((t) => w.mayFire(t))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(w.mayFire(children('/a'))).toBe(false);
+    expect(w.mayFire(changed('/b'))).toBe(false);
+    w.add(2, '/b', 'child');
+    expect([children('/b'), deleted('/b'), changed('/b')].map((t) => w.mayFire(t))).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    w.add(3, '/x', 'persistentRecursive');
+    expect(w.mayFire(changed('/x/y/z'))).toBe(true);
+    expect(w.trigger(changed('/x/y/z'), all)).toEqual([ev(3, 3, '/x/y/z')]);
+  });
+});

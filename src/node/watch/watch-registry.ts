@@ -54,6 +54,7 @@ export class WatchRegistry {
    * in registration order, then recursive watchers of ancestors, nearest first.
    */
   trigger(t: WatchTrigger, canRead: (watcher: number, path: string) => boolean): Delivery[] {
+    if (!this.mayFire(t)) return [];
     let watchers: number[];
     switch (t.type) {
       case EventType.nodeCreated:
@@ -72,6 +73,20 @@ export class WatchRegistry {
     return watchers
       .filter((w) => canRead(w, t.path))
       .map((w) => delivery(w, t.type, t.path, t.zxid));
+  }
+
+  /** False when trigger(t) would surely deliver nothing (and consume no watch). */
+  mayFire(t: WatchTrigger): boolean {
+    switch (t.type) {
+      case EventType.nodeCreated:
+      case EventType.nodeDataChanged:
+        return this.data.mayHit(t.path);
+      case EventType.nodeDeleted:
+        return this.data.mayHit(t.path) || this.child.mayHit(t.path);
+      case EventType.nodeChildrenChanged:
+        return this.child.mayHit(t.path);
+    }
+    return true;
   }
 
   /**
