@@ -2,7 +2,9 @@
  * The in-memory znode tree (Apache DataTree + the session map of ZKDatabase): applies logged
  * txns with replay semantics (persistence.md §4) and keeps the digest, ACL cache, ephemeral,
  * container and TTL indexes current. Nodes live in a column store (node-table.ts) with their
- * data in a slab (data-slab.ts); getNode() hands out a view of one row.
+ * data in a slab (data-slab.ts); getNode() hands out a view of one row. Node data handed out
+ * (ZNode.data, nodeState, ApplyResult.data) is a view that the next change to the tree may
+ * overwrite: copy it to keep it past the current turn of the event loop.
  */
 import { ErrorCode } from '../proto/errors.js';
 import { EventType, OpCode } from '../proto/opcodes.js';
@@ -220,7 +222,7 @@ export class DataTree {
     if (this.slab.wasteful()) this.compactData();
   }
 
-  /** Copies every live value into a fresh slab; views already handed out keep the old one. */
+  /** Copies every live value into a fresh slab, which reuses the old one's chunks. */
   private compactData(): void {
     const old = this.slab;
     const fresh = new DataSlab();
@@ -229,6 +231,7 @@ export class DataTree {
       if (t.paths[id] === undefined || t.dataLen[id]! <= 0) continue;
       t.dataAddr[id] = fresh.store(old.view(t.dataAddr[id]!, t.dataLen[id]!));
     }
+    old.handChunksTo(fresh);
     this.slab = fresh;
   }
 
@@ -305,6 +308,11 @@ export class DataTree {
 
   has(path: string): boolean {
     return this.idOf(path) !== NONE;
+  }
+
+  /** True if buf is node data as the tree hands it out: valid only in this turn of the loop. */
+  isDataView(buf: Uint8Array): boolean {
+    return this.slab.holds(buf);
   }
 
   /**

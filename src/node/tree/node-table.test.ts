@@ -75,4 +75,24 @@ describe('DataSlab', () => {
     for (const addr of addrs.slice(0, 300)) slab.release(addr, v.length);
     expect(slab.wasteful()).toBe(true);
   });
+
+  it('hands its chunks on at compaction: the next slab reuses them, so old views are dead', () => {
+    const old = new DataSlab();
+    const addr = old.store(Buffer.from('old value'));
+    const view = old.view(addr, 9);
+    expect(old.holds(view)).toBe(true);
+    expect(old.holds(Buffer.from('old value'))).toBe(false);
+    const next = new DataSlab();
+    next.store(Buffer.from('live')); // copied out before the hand-over: in a chunk of its own
+    old.handChunksTo(next);
+    expect(old.holds(view)).toBe(false);
+    // The live chunk fills first (values up to 64 KiB share chunks); the next chunk is the
+    // old one, written from its start.
+    for (let i = 0; i < 17; i++) next.store(Buffer.alloc(60_000, 0x41));
+    next.store(Buffer.alloc((1 << 20) - 4 - 17 * 60_000, 0x42));
+    const reused = next.store(Buffer.from('new value'));
+    expect(next.holds(view)).toBe(true);
+    expect(view.toString()).toBe('new value');
+    expect(next.view(reused, 9).toString()).toBe('new value');
+  });
 });

@@ -40,7 +40,12 @@ export class PendingChanges implements PendingView {
   /** Call after prepareWrite, before the txn is applied. */
   record(t: LoggedTxn): void {
     for (const c of changesOf(t, this)) {
-      const r = { zxid: t.header.zxid, path: c.path, node: c.node };
+      let node = c.node;
+      // A record outlives this turn; data still borrowed from the tree (a parent's, or a
+      // node whose ACL changed) must be ours.
+      if (node?.data && this.tree.isDataView(node.data))
+        node = { ...node, data: Buffer.from(node.data) };
+      const r = { zxid: t.header.zxid, path: c.path, node };
       this.records.push(r);
       this.latest.set(c.path, r);
     }

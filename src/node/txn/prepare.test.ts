@@ -415,3 +415,22 @@ describe('request classes', () => {
     expect(isReadRequest(1)).toBe(false);
   });
 });
+
+describe('pending changes keep no views of tree data', () => {
+  it('a prepared setACL holds its own copy of the node data, which outlives a compaction', () => {
+    const h = new Harness();
+    h.write(create('/a', 0, OPEN, Buffer.from('keep me')));
+    h.write(create('/b'));
+    const big = 'z'.repeat(60_000);
+    // 400 × 60 kB is past the slab's 16 MiB compaction threshold: applying them compacts the
+    // data, and the chunks a tree view of /a pointed into are reused.
+    const writes = Array.from({ length: 400 }, () => h.prepare(setData('/b', big)));
+    const acl = h.prepare(setACL('/a', bobOnly(31)));
+    const pending = h.pending.get('/a')!.data!;
+    expect(h.tree.isDataView(pending)).toBe(false);
+    for (const t of writes) h.applyTxn(t, OpCode.setData);
+    expect(pending.toString()).toBe('keep me');
+    expect(h.applyTxn(acl, OpCode.setACL).err).toBe(0);
+    expect(h.tree.getNode('/a')!.data!.toString()).toBe('keep me');
+  });
+});
