@@ -67,6 +67,8 @@ export class Pipeline {
   private nextZxid: bigint;
   private lastDurableZxid: bigint;
   private draining = false;
+  /** The newest commit promise and the slots waiting on it. */
+  private lastCommit: { committed: Promise<void>; slots: Slot[] } | null = null;
 
   constructor(
     private readonly committer: Committer,
@@ -99,23 +101,40 @@ export class Pipeline {
       slot.txn = t;
       slot.state = 'waiting';
       this.hooks.prepared(t);
-      this.committer.commit(t).then(
-        () => {
-          if (slot.state !== 'waiting') return;
-          slot.state = 'durable';
-          this.drain();
-        },
-        (err: unknown) => {
-          if (slot.state !== 'waiting') return;
-          slot.state = 'failed';
-          slot.error = err instanceof Error ? err : new Error(String(err));
-          this.drain();
-        },
-      );
+      this.awaitCommit(slot, this.committer.commit(t));
     }
     this.slots.push(slot);
     this.drain();
     return release;
+  }
+
+  /**
+   * One reaction per commit promise, not per txn: a group commit hands every txn of a batch
+   * the same promise, so a batch costs one promise reaction instead of hundreds.
+   */
+  private awaitCommit(slot: Slot, committed: Promise<void>): void {
+    const group = this.lastCommit;
+    if (group !== null && group.committed === committed) {
+      group.slots.push(slot);
+      return;
+    }
+    const next = { committed, slots: [slot] };
+    this.lastCommit = next;
+    committed.then(
+      () => this.settle(next.slots, 'durable', undefined),
+      (err: unknown) =>
+        this.settle(next.slots, 'failed', err instanceof Error ? err : new Error(String(err))),
+    );
+  }
+
+  private settle(slots: Slot[], state: 'durable' | 'failed', error: Error | undefined): void {
+    if (this.lastCommit?.slots === slots) this.lastCommit = null;
+    for (const slot of slots) {
+      if (slot.state !== 'waiting') continue;
+      slot.state = state;
+      slot.error = error;
+    }
+    this.drain();
   }
 
   private drain(): void {

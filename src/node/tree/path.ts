@@ -7,11 +7,18 @@ export function pathProblem(path: string | null | undefined): string | null {
   if (path[0] !== '/') return 'path must start with /';
   if (path.length === 1) return null;
   if (path.endsWith('/')) return 'path must not end with /';
-  const parts = path.split('/');
-  for (let i = 1; i < parts.length; i++) {
-    const p = parts[i]!;
-    if (p === '') return 'empty node name';
-    if (p === '.' || p === '..') return 'relative paths not allowed';
+  // Segment by segment without split(): every write validates its path.
+  for (let start = 1; start <= path.length;) {
+    let end = path.indexOf('/', start);
+    if (end < 0) end = path.length;
+    const len = end - start;
+    if (len === 0) return 'empty node name';
+    if (
+      path.charCodeAt(start) === 0x2e &&
+      (len === 1 || (len === 2 && path.charCodeAt(start + 1) === 0x2e))
+    )
+      return 'relative paths not allowed';
+    start = end + 1;
   }
   for (let i = 0; i < path.length; i++) {
     const c = path.charCodeAt(i);

@@ -140,7 +140,16 @@ export function applyToView(h: TxnHeader, txn: Txn, view: Overlay): void {
 
 /** The changes a logged txn makes to `base`. */
 export function changesOf(t: LoggedTxn, base: PendingView): Change[] {
+  const { header: h, txn } = t;
+  if (txn.type === OpCode.setData) {
+    // The most common write, without an Overlay: what applyToView does for it.
+    const path = normalisePath(txn.path);
+    const n = base.get(path);
+    if (!n) return [];
+    const stat = { ...n.stat, version: txn.version, mzxid: h.zxid, mtime: h.time };
+    return [{ path, node: { stat, childCount: n.childCount, acl: n.acl, data: txn.data } }];
+  }
   const o = new Overlay(base);
-  applyToView(t.header, t.txn, o);
+  applyToView(h, txn, o);
   return o.changes;
 }
