@@ -515,9 +515,11 @@ export class DataTree {
 
   apply(t: LoggedTxn): ApplyResult {
     const triggers: WatchTrigger[] = [];
-    const r = this.applyTxn(t.header, t.txn, triggers);
+    // applyTxn builds a fresh result each time: add the triggers to it rather than copy it.
+    const r = this.applyTxn(t.header, t.txn, triggers) as ApplyResult;
+    r.triggers = triggers;
     if (t.header.zxid > this.lastProcessedZxid) this.lastProcessedZxid = t.header.zxid;
-    return { ...r, triggers };
+    return r;
   }
 
   private applyTxn(
