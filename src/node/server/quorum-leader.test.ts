@@ -114,6 +114,31 @@ describe('QuorumLeader (Committer over the Zab leader)', () => {
     expect(order).toEqual([1, 2, 3]);
   });
 
+  it('txns proposed in one turn share one promise; a later turn starts a new batch', async () => {
+    const { leader, ready } = cluster([1n]);
+    await ready;
+    const first = [1, 2, 3].map((c) => leader.commit(txn(c)));
+    expect(new Set(first).size).toBe(1);
+    await Promise.resolve();
+    const second = leader.commit(txn(4));
+    expect(second).not.toBe(first[0]);
+    const order: string[] = [];
+    await Promise.all([
+      second.then(() => order.push('second')),
+      first[0]!.then(() => order.push('first')),
+    ]);
+    expect(order).toEqual(['first', 'second']);
+  });
+
+  it('a batch still waiting for its quorum fails when leadership ends', async () => {
+    const { leader, ready } = cluster([1n]);
+    await ready;
+    const pending = [1, 2].map((c) => leader.commit(txn(c)));
+    leader.stop('stepping down');
+    await expect(pending[0]).rejects.toThrow(/stepping down/);
+    await expect(pending[1]).rejects.toThrow(/stepping down/);
+  });
+
   it('without a quorum it never establishes, and pending commits fail when leadership ends', async () => {
     const { leader, events } = cluster([]);
     await expect(leader.commit(txn(1))).rejects.toThrow(/before the leader is established/);

@@ -45,12 +45,32 @@ export interface LeaderPorts {
   shutdown(reason: string): void;
 }
 
+interface CommitBatch {
+  /** The zxid of the newest txn in the batch. */
+  lastZxid: bigint;
+  readonly done: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+function newCommitBatch(): CommitBatch {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const done = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A batch rejected when leadership ends may have no listener left; that is not an error.
+  done.catch(() => undefined);
+  return { lastZxid: -1n, done, resolve, reject };
+}
+
 export class QuorumLeader implements Committer {
   private state: LeaderState | null = null;
-  private readonly waiting = new Map<
-    bigint,
-    { resolve: () => void; reject: (err: Error) => void }
-  >();
+  /** Uncommitted batches in zxid order; the newest may still be open. */
+  private readonly batches: CommitBatch[] = [];
+  /** The batch that txns proposed in this turn of the event loop join. */
+  private openBatch: CommitBatch | null = null;
   private timer: NodeJS.Timeout | null = null;
   private timerAtMs = Number.NaN;
   private ended: Error | null = null;
@@ -89,18 +109,32 @@ export class QuorumLeader implements Committer {
     this.input({ kind: 'touch-session', sessionId, timeoutMs, claim });
   }
 
+  /**
+   * Txns proposed in one turn of the event loop share one promise, settled when the last of
+   * them is committed: the pipeline then reacts once per batch rather than once per txn (the
+   * same shape as a standalone group commit). Commits are in zxid order, so the earlier txns
+   * of a batch are committed by then too.
+   */
   commit(t: LoggedTxn): Promise<void> {
     if (this.ended !== null) return Promise.reject(this.ended);
-    const done = new Promise<void>((resolve, reject) =>
-      this.waiting.set(t.header.zxid, { resolve, reject }),
-    );
     try {
       this.input({ kind: 'propose', txn: t });
     } catch (err) {
-      this.waiting.delete(t.header.zxid);
       return Promise.reject(err as Error);
     }
-    return done;
+    if (this.ended !== null) return Promise.reject(this.ended);
+    let batch = this.openBatch;
+    if (batch === null) {
+      batch = newCommitBatch();
+      this.openBatch = batch;
+      this.batches.push(batch);
+      const opened = batch;
+      queueMicrotask(() => {
+        if (this.openBatch === opened) this.openBatch = null;
+      });
+    }
+    batch.lastZxid = t.header.zxid;
+    return batch.done;
   }
 
   stop(reason: string): void {
@@ -128,9 +162,14 @@ export class QuorumLeader implements Committer {
         this.persistReports.watch(this.ports.persist(o.txns));
         return;
       case 'apply': {
-        const w = this.waiting.get(o.txn.header.zxid);
-        this.waiting.delete(o.txn.header.zxid);
-        w?.resolve();
+        const zxid = o.txn.header.zxid;
+        let settled = 0;
+        while (settled < this.batches.length && this.batches[settled]!.lastZxid <= zxid) {
+          const batch = this.batches[settled++]!;
+          if (this.openBatch === batch) this.openBatch = null;
+          batch.resolve();
+        }
+        if (settled > 0) this.batches.splice(0, settled);
         return;
       }
       case 'established':
@@ -171,8 +210,9 @@ export class QuorumLeader implements Committer {
     this.ended = err;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    for (const w of this.waiting.values()) w.reject(err);
-    this.waiting.clear();
+    for (const batch of this.batches) batch.reject(err);
+    this.batches.length = 0;
+    this.openBatch = null;
     this.ports.shutdown(err.message);
   }
 }

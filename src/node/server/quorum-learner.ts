@@ -161,7 +161,11 @@ export class QuorumLearner {
         this.finish(o.reason);
         return undefined;
       case 'wake-at': {
-        if (o.atMs === this.timerAtMs && this.timer !== null) return undefined;
+        // Every packet from the leader moves the read deadline a little later. An armed timer
+        // that fires no later than asked is kept: its early tick is harmless (the machine
+        // checks the deadline and asks again), and re-arming per packet cost a timer-list
+        // removal and insertion each time.
+        if (this.timer !== null && this.timerAtMs <= o.atMs) return undefined;
         this.timerAtMs = o.atMs;
         if (this.timer !== null) clearTimeout(this.timer);
         this.timer = setTimeout(
