@@ -99,12 +99,20 @@ describe('zkts server as a daemon', () => {
     expect(status.code).toBe(0);
     expect(status.out).toContain('Mode: standalone\n');
 
+    // A write is fsynced, and the log reports it as Apache's SyncRequestProcessor does.
+    const created = await run('cli', '-server', `127.0.0.1:${clientPort}`, 'create', '/w', 'x');
+    expect(created.code, created.err).toBe(0);
+
     const admin = await fetch(`http://127.0.0.1:${adminPort}/commands/ruok`);
     expect(await admin.json()).toEqual({ command: 'ruok', error: null });
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const mntr = await sendFourLetterWord('127.0.0.1', clientPort, 'mntr');
     const znodes = /^zk_znode_count\t(\d+)$/m.exec(mntr)![1];
     expect(metrics).toContain(`\nznode_count ${znodes}\n`);
+    expect(Number(/^fsynctime_count (\d+)$/m.exec(metrics)![1])).toBeGreaterThanOrEqual(1);
+    expect(
+      Number(/^sync_processor_batch_size_count (\d+)$/m.exec(metrics)![1]),
+    ).toBeGreaterThanOrEqual(1);
 
     const stop = await run('server', 'stop', '--config', cfgFile);
     expect(stop.out).toBe('Stopping zookeeper ... STOPPED\n');

@@ -12,6 +12,7 @@ import { fourLetterWordOf, runFourLetterWord, type FourLetterEnv } from './fourl
 import { startOpsEndpoints, type OpsSettings, type RunningOpsEndpoints } from './admin-settings.js';
 import { createServerView } from './server-view.js';
 import type { Committer } from './pipeline.js';
+import type { ServerStatsRecorder } from './stats.js';
 import {
   installedVersion,
   type QuorumView,
@@ -31,6 +32,8 @@ export interface TxnStore {
   applied(tree: DataTree): void;
   lastSnapshot(): { zxid: bigint; timestampSeconds: number } | undefined;
   close(): Promise<void>;
+  /** Where the log reports each fsync (mntr's fsynctime and sync_processor_batch_size). */
+  attachStats?(stats: ServerStatsRecorder): void;
 }
 
 /** Keeps nothing: for tests of the request path alone. */
@@ -83,6 +86,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   if (opts.ensemble) zk.enterDown();
   // zk.tree, not tree: an ensemble member replaces its tree when it syncs with a leader.
   zk.onApplied = () => store.applied(zk.tree);
+  store.attachStats?.(zk.stats);
   const ensemble = opts.ensemble;
   const view = createServerView(zk, clock, {
     version: installedVersion(),

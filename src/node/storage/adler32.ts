@@ -1,4 +1,5 @@
 /** Adler-32 (java.util.zip.Adler32), incremental: the txn log checksums and the snapshot seals. */
+import { loadSimdAdler32, SIMD_CHUNK_BYTES } from './adler32-simd.js';
 
 const MOD = 65521;
 // Longest run of bytes after which b (from below MOD, adding at most 255 per byte to a) still
@@ -6,7 +7,28 @@ const MOD = 65521;
 // the sums small integers lets V8 run the loop on int32 arithmetic.
 const NMAX = 3800;
 
+/** Below this many bytes the JS loop beats copying into the SIMD kernel's memory and calling it. */
+const SIMD_MIN_BYTES = 64;
+const simd = loadSimdAdler32();
+
 export function adler32Update(state: number, buf: Uint8Array, start = 0, end = buf.length): number {
+  if (simd === null || end - start < SIMD_MIN_BYTES) return adler32UpdateJs(state, buf, start, end);
+  while (start < end) {
+    const stop = Math.min(end, start + SIMD_CHUNK_BYTES);
+    simd.memory.set(buf.subarray(start, stop), 0);
+    state = simd.update(state, stop - start) >>> 0;
+    start = stop;
+  }
+  return state;
+}
+
+/** The plain loop: short inputs, runtimes without WebAssembly SIMD, and the tests' reference. */
+export function adler32UpdateJs(
+  state: number,
+  buf: Uint8Array,
+  start = 0,
+  end = buf.length,
+): number {
   let a = state & 0xffff;
   let b = state >>> 16;
   let i = start;
