@@ -3,7 +3,9 @@
  * already collected too (what drives GC cost), over a window of the process's life. Usage:
  *   ZKTS_ALLOC_OUT=/tmp/alloc.json ZKTS_ALLOC_FROM_MS=4000 ZKTS_ALLOC_TO_MS=9000 \
  *     node --import ./dist/bench/alloc-sampler.js bin/zkts server --config zoo.cfg
- * then `node dist/bench/alloc-summary.js /tmp/alloc.json`.
+ * then `node dist/bench/alloc-summary.js /tmp/alloc.json`. With ZKTS_ALLOC_LIVE=1 it samples only
+ * what is still uncollected at the end of the window: what survived scavenges (promoted garbage
+ * that the next mark-compact frees, or real growth), the objects that make scavenges slow.
  */
 import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { writeFileSync } from 'node:fs';
 const out = process.env['ZKTS_ALLOC_OUT'] ?? 'alloc.heapprofile.json';
 const fromMs = Number(process.env['ZKTS_ALLOC_FROM_MS'] ?? 3000);
 const toMs = Number(process.env['ZKTS_ALLOC_TO_MS'] ?? 13000);
+const liveOnly = process.env['ZKTS_ALLOC_LIVE'] === '1';
 const session = new Session();
 session.connect();
 const report = (what: string) => (err: Error | null) => {
@@ -22,8 +25,8 @@ setTimeout(() => {
     'HeapProfiler.startSampling',
     {
       samplingInterval: 4096,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMajorGC: !liveOnly,
+      includeObjectsCollectedByMinorGC: !liveOnly,
     },
     report('start'),
   );

@@ -62,7 +62,8 @@ export interface PipelineHooks {
 const noop = (): void => undefined;
 
 export class Pipeline {
-  private readonly slots: Slot[] = [];
+  /** Slots before `head` are done and emptied (undefined), so what they held can be collected young. */
+  private readonly slots: (Slot | undefined)[] = [];
   private head = 0;
   private nextZxid: bigint;
   private lastDurableZxid: bigint;
@@ -144,6 +145,10 @@ export class Pipeline {
       while (this.head < this.slots.length) {
         const slot = this.slots[this.head]!;
         if (slot.state === 'waiting') break;
+        // Dropped now rather than when the array is next trimmed (every ~1000 jobs): held that
+        // long, a job with its txn, closures and data outlived a scavenge or two and was
+        // promoted, which made scavenges slow and mark-compacts frequent.
+        this.slots[this.head] = undefined;
         this.head++;
         this.run(slot);
       }
