@@ -1,23 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { OpCode } from '../proto/opcodes.js';
 import type { LoggedTxn } from '../proto/types.js';
+import { deferred, type Deferred } from '../../shared/deferred.js';
 import { Pipeline, type Committer } from './pipeline.js';
-
-interface Deferred {
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (err: Error) => void;
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (err: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 const txnAt = (zxid: bigint): LoggedTxn => ({
   header: { clientId: 1n, cxid: Number(zxid), zxid, time: 0, type: OpCode.setData },

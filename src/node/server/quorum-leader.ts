@@ -17,6 +17,7 @@ import {
 import type { ForwardedWrite } from '../quorum/zab/types.js';
 import type { QuorumPacket } from '../quorum/wire/quorum-packet.js';
 import type { Committer } from './pipeline.js';
+import { deferred, type Deferred } from '../../shared/deferred.js';
 import { GroupCommitReports } from './group-commit-reports.js';
 
 export interface LeaderPorts {
@@ -48,21 +49,8 @@ export interface LeaderPorts {
 interface CommitBatch {
   /** The zxid of the newest txn in the batch. */
   lastZxid: bigint;
-  readonly done: Promise<void>;
-  readonly resolve: () => void;
-  readonly reject: (err: Error) => void;
-}
-
-function newCommitBatch(): CommitBatch {
-  let resolve!: () => void;
-  let reject!: (err: Error) => void;
-  const done = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // A batch rejected when leadership ends may have no listener left; that is not an error.
-  done.catch(() => undefined);
-  return { lastZxid: -1n, done, resolve, reject };
+  /** Rejected when leadership ends; by then its waiters may be gone, so quietly. */
+  readonly settled: Deferred;
 }
 
 export class QuorumLeader implements Committer {
@@ -125,7 +113,7 @@ export class QuorumLeader implements Committer {
     if (this.ended !== null) return Promise.reject(this.ended);
     let batch = this.openBatch;
     if (batch === null) {
-      batch = newCommitBatch();
+      batch = { lastZxid: -1n, settled: deferred(true) };
       this.openBatch = batch;
       this.batches.push(batch);
       const opened = batch;
@@ -134,7 +122,7 @@ export class QuorumLeader implements Committer {
       });
     }
     batch.lastZxid = t.header.zxid;
-    return batch.done;
+    return batch.settled.promise;
   }
 
   stop(reason: string): void {
@@ -167,7 +155,7 @@ export class QuorumLeader implements Committer {
         while (settled < this.batches.length && this.batches[settled]!.lastZxid <= zxid) {
           const batch = this.batches[settled++]!;
           if (this.openBatch === batch) this.openBatch = null;
-          batch.resolve();
+          batch.settled.resolve();
         }
         if (settled > 0) this.batches.splice(0, settled);
         return;
@@ -210,7 +198,7 @@ export class QuorumLeader implements Committer {
     this.ended = err;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    for (const batch of this.batches) batch.reject(err);
+    for (const batch of this.batches) batch.settled.reject(err);
     this.batches.length = 0;
     this.openBatch = null;
     this.ports.shutdown(err.message);

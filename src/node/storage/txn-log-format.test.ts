@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { JuteWriter } from '../proto/jute.js';
-import { adler32, adler32Update } from './adler32.js';
 import { appendEntry, encodeLogHeader, frameEntries, scanLog } from './txn-log-format.js';
-
-/** java.util.zip.Adler32 by its definition, a byte at a time. */
-function naiveAdler32(state: number, buf: Uint8Array, start: number, end: number): number {
-  let a = state & 0xffff;
-  let b = state >>> 16;
-  for (let i = start; i < end; i++) {
-    a = (a + buf[i]!) % 65521;
-    b = (b + a) % 65521;
-  }
-  return ((b << 16) | a) >>> 0;
-}
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -31,37 +19,6 @@ describe('txn log framing', () => {
     expect(payload.length).toBe(48);
     const image = Buffer.concat([encodeLogHeader(), frameEntries([payload])]);
     expect(image).toEqual(Buffer.concat([expected, payload, Buffer.from([0x42])]));
-  });
-
-  it('adler32 of known strings matches zlib values', () => {
-    expect(adler32(Buffer.from('Wikipedia'))).toBe(0x11e60398);
-    expect(adler32(Buffer.alloc(0))).toBe(1);
-    // Long input exercises the modulo reduction.
-    const big = Buffer.alloc(3_000_000, 0xff);
-    let a = 1,
-      b = 0;
-    for (const x of big) {
-      a = (a + x) % 65521;
-      b = (b + a) % 65521;
-    }
-    expect(adler32(big)).toBe(((b << 16) | a) >>> 0);
-  });
-
-  it('adler32 from any state over any range equals the byte-at-a-time definition', () => {
-    const state = fc.tuple(fc.integer({ min: 0, max: 65520 }), fc.integer({ min: 0, max: 65520 }));
-    const bytes = fc.oneof(
-      fc.uint8Array({ maxLength: 9000 }),
-      fc.integer({ min: 0, max: 12000 }).map((n) => new Uint8Array(n).fill(0xff)),
-    );
-    fc.assert(
-      fc.property(state, bytes, fc.nat(), fc.nat(), ([a, b], buf, x, y) => {
-        const s = ((b << 16) | a) >>> 0;
-        const start = buf.length === 0 ? 0 : x % (buf.length + 1);
-        const end = start + (buf.length === 0 ? 0 : y % (buf.length - start + 1));
-        expect(adler32Update(s, buf, start, end)).toBe(naiveAdler32(s, buf, start, end));
-      }),
-      { numRuns: 300 },
-    );
   });
 
   it('entries framed in place equal frameEntries of the payloads; a failed write leaves no trace', () => {

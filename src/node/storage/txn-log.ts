@@ -11,6 +11,7 @@ import { constants } from 'node:fs';
 import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { deferred } from '../../shared/deferred.js';
 import { limits } from '../../shared/limits.js';
 import { JuteWriter } from '../proto/jute.js';
 import { DiskFaultError } from './errors.js';
@@ -134,16 +135,10 @@ export class TxnLog {
   }
 
   private newBatch(): Batch {
-    let resolve!: () => void;
-    let reject!: (err: Error) => void;
-    const done = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    // A batch whose only append threw has no caller to see its rejection.
-    done.catch(() => undefined);
+    // Quiet: a batch whose only append threw has no caller to see its rejection.
+    const { promise, resolve, reject } = deferred(true);
     const out = this.spare.pop() ?? new JuteWriter(initialBatchBytes);
-    return { out, txns: 0, firstZxid: 0n, done, resolve, reject };
+    return { out, txns: 0, firstZxid: 0n, done: promise, resolve, reject };
   }
 
   private recycle(out: JuteWriter): void {
