@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { JuteWriter } from '../proto/jute.js';
-import { appendEntry, encodeLogHeader, frameEntries, scanLog } from './txn-log-format.js';
+import { allZero, appendEntry, encodeLogHeader, frameEntries, scanLog } from './txn-log-format.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -104,5 +104,20 @@ describe('txn log framing', () => {
     const image = Buffer.concat([encodeLogHeader(), frameEntries([payload])]);
     image[0] = 0;
     expect(scanLog(image, 1 << 20).end.kind).toBe('bad-header');
+  });
+});
+
+describe('allZero', () => {
+  it('finds a single non-zero byte anywhere in a long zero tail, and accepts empty tails', () => {
+    const buf = Buffer.alloc(200_000);
+    expect(allZero(buf, 0)).toBe(true);
+    expect(allZero(buf, buf.length)).toBe(true);
+    for (const at of [0, 1, 65_535, 65_536, 65_537, 131_072, 199_999]) {
+      buf[at] = 1;
+      expect(allZero(buf, 0)).toBe(false);
+      expect(allZero(buf, at)).toBe(false);
+      expect(allZero(buf, at + 1)).toBe(true);
+      buf[at] = 0;
+    }
   });
 });

@@ -87,8 +87,18 @@ export interface ScanResult {
   end: ScanEnd;
 }
 
-function allZero(buf: Buffer, from: number): boolean {
-  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+const ZEROS = Buffer.alloc(64 * 1024);
+
+/**
+ * Whether buf[from..] is all zeros. The preallocated tail of a log is up to 64 MiB of them;
+ * compared natively (memcmp) in blocks, not a byte at a time in JS, which was 8 % of a
+ * restart with a million znodes.
+ */
+export function allZero(buf: Buffer, from: number): boolean {
+  for (let i = from; i < buf.length; i += ZEROS.length) {
+    const end = Math.min(buf.length, i + ZEROS.length);
+    if (ZEROS.compare(buf, i, end, 0, end - i) !== 0) return false;
+  }
   return true;
 }
 
