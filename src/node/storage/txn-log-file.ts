@@ -1,7 +1,7 @@
 /** Reading and repairing whole log files on disk (recovery, dump and truncate tools). */
-import { open, readdir, readFile } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import { limits } from '../../shared/limits.js';
-import { errnoCode } from './fs-util.js';
+import { errnoCode, readWholeFile } from './fs-util.js';
 import { LOG_PREFIX, sortedByZxid, type NamedFile } from './file-names.js';
 import { scanLog, TXNLOG_HEADER_BYTES, type ScanResult } from './txn-log-format.js';
 
@@ -12,7 +12,7 @@ export async function scanLogFile(
   path: string,
   maxPayloadBytes = MAX_ENTRY_PAYLOAD_BYTES,
 ): Promise<ScanResult> {
-  return scanLog(await readFile(path), maxPayloadBytes);
+  return scanLog(await readWholeFile(path), maxPayloadBytes);
 }
 
 /** log.* files in dir, ascending by name zxid. */
