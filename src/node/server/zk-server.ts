@@ -887,7 +887,6 @@ export class ZkServer {
 
   private deliver(triggers: readonly WatchTrigger[]): void {
     for (const trigger of triggers) {
-      if (!this.watches.mayFire(trigger)) continue;
       const deliveries = this.watches.trigger(trigger, (watcher, path) => {
         const conn = this.connectionById(watcher);
         if (!conn) return false;
