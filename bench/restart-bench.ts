@@ -52,10 +52,19 @@ function rssKiB(pid: number): number {
   return m ? Number(m[1]) : NaN;
 }
 
+/** Both targets are probed this often while they start, so a restart is timed to ±10 ms. */
+const readinessPollMs = 10;
+
 function start(target: Target, dataDir: string, port: number): Promise<ServerHandle> {
+  const pollIntervalMs = readinessPollMs;
   return target === 'zkts'
-    ? startZkts({ dataDir, port })
-    : startApacheZk({ dataDir, port, jvmFlags: ['-Xmx1000m', '-XX:-UseSerialGC', '-XX:+UseG1GC'] });
+    ? startZkts({ dataDir, port, pollIntervalMs })
+    : startApacheZk({
+        dataDir,
+        port,
+        pollIntervalMs,
+        jvmFlags: ['-Xmx1000m', '-XX:-UseSerialGC', '-XX:+UseG1GC'],
+      });
 }
 
 const leaf = (i: number) => `/r${Math.floor(i / perParent)}/k${i % perParent}`;
@@ -186,7 +195,7 @@ async function main(): Promise<void> {
   const md = [
     `# Restart time and memory, ${nodes.toLocaleString('en')} znodes of ${payload.length} B — zkts vs Apache ZooKeeper 3.8 (${startedAt})`,
     '',
-    `Machine: ${machine}. Populated with ${clients} sessions × ${lanesPerClient} pipelined creates (src/client), then SIGKILL; both populated first, then restarts alternate between the targets (zkts, Apache, Apache, zkts, …); restart = spawn → ruok/srvr answer (harness polls every 200 ms) → session → getData of the last node. Apache: G1, -Xmx1000m. Both at default snapCount (100000), so recovery = newest snapshot + log after it.`,
+    `Machine: ${machine}. Populated with ${clients} sessions × ${lanesPerClient} pipelined creates (src/client), then SIGKILL; both populated first, then restarts alternate between the targets (zkts, Apache, Apache, zkts, …); restart = spawn → ruok/srvr answer (harness polls every ${readinessPollMs} ms) → session → getData of the last node. Apache: G1, -Xmx1000m. Both at default snapCount (100000), so recovery = newest snapshot + log after it.`,
     '',
     '| target | populate creates/s | data files (snap/log, MiB) | restart ms (each) | RSS after restart MiB | RSS after populate MiB |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',

@@ -5,18 +5,13 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { prepareServerConfig } from './server-config.js';
+import { prepareServerConfig, type ServerConfigOptions } from './server-config.js';
 import { spawnServer, type ServerHandle } from './process-group.js';
 
 export type ApacheZk = ServerHandle;
 
-export interface ApacheZkOptions {
-  host?: string;
-  port?: number;
-  /** Kept after stop(); a temp dir (removed on stop) when absent. */
-  dataDir?: string;
-  /** zoo.cfg entries; override the defaults. */
-  config?: Record<string, string>;
+/** dataDir is kept after stop(); a temp one (removed on stop) is made when absent. */
+export interface ApacheZkOptions extends ServerConfigOptions {
   jvmFlags?: string[];
 }
 
@@ -72,5 +67,6 @@ export async function startApacheZk(opts: ApacheZkOptions = {}): Promise<ApacheZ
     logFile: join(confDir, 'stdout.log'),
     cleanup,
     startTimeoutMs: 60_000,
+    pollIntervalMs: opts.pollIntervalMs,
   });
 }

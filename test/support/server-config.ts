@@ -12,7 +12,10 @@ export interface ServerConfigOptions {
   host?: string;
   port?: number;
   dataDir?: string;
+  /** zoo.cfg entries; override the defaults. */
   config?: Record<string, string>;
+  /** Readiness probe interval while the server starts (spawnServer's default when absent). */
+  pollIntervalMs?: number;
 }
 
 export interface PreparedServerConfig {

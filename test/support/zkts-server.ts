@@ -1,17 +1,12 @@
 /** A zkts server (`node bin/zkts server --config zoo.cfg`) for tests; needs `npm run build`. */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { prepareServerConfig } from './server-config.js';
+import { prepareServerConfig, type ServerConfigOptions } from './server-config.js';
 import { spawnServer, type ServerHandle } from './process-group.js';
 
 export type ZktsServer = ServerHandle;
 
-export interface ZktsOptions {
-  host?: string;
-  port?: number;
-  dataDir?: string;
-  config?: Record<string, string>;
-}
+export type ZktsOptions = ServerConfigOptions;
 
 /** The nearest folder above this file holding package.json (also right when run from dist/). */
 export const repoRoot = ((): string => {
@@ -48,5 +43,6 @@ export async function startZkts(opts: ZktsOptions = {}): Promise<ZktsServer> {
     logFile: join(confDir, 'stdout.log'),
     cleanup,
     startTimeoutMs: 30_000,
+    pollIntervalMs: opts.pollIntervalMs,
   });
 }

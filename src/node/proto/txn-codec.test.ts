@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { JuteDecodeError, JuteWriter } from './jute.js';
 import { OpCode } from './opcodes.js';
-import { decodeTxnPayload, encodeTxnPayload } from './txn-codec.js';
+import { decodeTxnPayload, encodeTxnPayload, peekTxnZxid } from './txn-codec.js';
 import type { ACL, LoggedTxn, Txn } from './types.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -198,4 +198,23 @@ it('round-trips every txn type, with and without digest', () => {
     ),
     { numRuns: 3000 },
   );
+});
+
+describe('peekTxnZxid', () => {
+  it('reads the header zxid of any encoded txn without decoding it', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (zxid) => {
+        const t: LoggedTxn = {
+          header: { clientId: 7n, cxid: 1, zxid, time: 1, type: OpCode.createSession },
+          txn: { type: OpCode.createSession, timeOutMs: 4000 },
+        };
+        expect(peekTxnZxid(encodeTxnPayload(t))).toBe(zxid);
+      }),
+    );
+  });
+
+  it('is null for a payload too short to hold the zxid', () => {
+    expect(peekTxnZxid(Buffer.alloc(19))).toBeNull();
+    expect(peekTxnZxid(Buffer.alloc(20))).toBe(0n);
+  });
 });

@@ -201,6 +201,20 @@ function readCloseSession(buf: Buffer, r: JuteReader): { txn: Txn; digest: TxnDi
   return { txn: { type: OpCode.closeSession, paths2Delete: null }, digest: readDigest(again) };
 }
 
+/** TxnHeader: clientId (8 bytes) and cxid (4) come before the zxid. */
+const HEADER_ZXID_OFFSET = 12;
+
+/**
+ * The zxid of a logged txn read straight from its header, without decoding the rest: replay
+ * skips the txns a snapshot already holds this way. null when the payload is too short to
+ * hold a header (decoding it then reports the damage).
+ */
+export function peekTxnZxid(payload: Buffer): bigint | null {
+  return payload.length < HEADER_ZXID_OFFSET + 8
+    ? null
+    : payload.readBigInt64BE(HEADER_ZXID_OFFSET);
+}
+
 export function decodeTxnHeader(r: JuteReader): TxnHeader {
   return { clientId: r.long(), cxid: r.int(), zxid: r.long(), time: r.longNumber(), type: r.int() };
 }

@@ -11,11 +11,15 @@ import { logsAfter } from './file-names.js';
 import type { StorageLogger } from './logger.js';
 import type { LoadableSnapshot } from './snapshot-format.js';
 import { findValidSnapshots, readSnapshotFileForLoad } from './snapshot-file.js';
-import { listLogs, MAX_ENTRY_PAYLOAD_BYTES, scanLogFile, truncateLogFile } from './txn-log-file.js';
-import { TXNLOG_HEADER_BYTES } from './txn-log-format.js';
+import { peekTxnZxid } from '../proto/txn-codec.js';
+import { LogReadAhead } from './log-read-ahead.js';
+import { listLogs, MAX_ENTRY_PAYLOAD_BYTES, truncateLogFile } from './txn-log-file.js';
+import { scanLog, TXNLOG_HEADER_BYTES } from './txn-log-format.js';
 
 /** Apache considers at most this many snapshot candidates. */
 export const MAX_SNAPSHOT_CANDIDATES = 100;
+/** Log files read ahead of replay (each up to 64 MiB preallocated, held until replayed). */
+const LOG_READ_AHEAD_FILES = 2;
 
 export interface RecoveryTarget {
   /**
@@ -58,6 +62,11 @@ export async function recover(
   const maxPayload = opts.maxPayloadBytes ?? MAX_ENTRY_PAYLOAD_BYTES;
   const candidates = await findValidSnapshots(opts.snapDir, MAX_SNAPSHOT_CANDIDATES);
   const logs = await listLogs(opts.logDir);
+  // The newest snapshot is nearly always the one loaded: read its logs while it loads.
+  const readAhead = new LogReadAhead(
+    logsAfter(logs, candidates[0]?.zxid ?? 0n).map((f) => join(opts.logDir, f.name)),
+    LOG_READ_AHEAD_FILES,
+  );
   let snapshotZxid: bigint | null = null;
   let snapshotFile: string | null = null;
   for (const c of candidates) {
@@ -92,14 +101,18 @@ export async function recover(
     );
 
   const base = snapshotZxid ?? 0n;
+  if (base !== (candidates[0]?.zxid ?? 0n)) readAhead.drop();
   let lastZxid = base;
   let txnsReplayed = 0;
   const truncated: RecoverResult['truncated'] = [];
   const files = logsAfter(logs, base);
   for (const f of files) {
     const path = join(opts.logDir, f.name);
-    const scan = await scanLogFile(path, maxPayload);
+    const scan = scanLog(await readAhead.take(path), maxPayload);
     for (const e of scan.entries) {
+      // Txns the snapshot holds are skipped undecoded: the first log usually has many.
+      const peeked = peekTxnZxid(e.payload);
+      if (peeked !== null && peeked <= base) continue;
       let t: LoggedTxn;
       try {
         t = opts.decode(e.payload);
