@@ -6,6 +6,8 @@
  * then `node dist/bench/alloc-summary.js /tmp/alloc.json`. With ZKTS_ALLOC_LIVE=1 it samples only
  * what is still uncollected at the end of the window: what survived scavenges (promoted garbage
  * that the next mark-compact frees, or real growth), the objects that make scavenges slow.
+ * With ZKTS_ALLOC_SURVIVORS=1 it drops only what scavenges collected: every object that was
+ * promoted, whether a later mark-compact freed it or not (what makes mark-compacts frequent).
  */
 import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ const out = process.env['ZKTS_ALLOC_OUT'] ?? 'alloc.heapprofile.json';
 const fromMs = Number(process.env['ZKTS_ALLOC_FROM_MS'] ?? 3000);
 const toMs = Number(process.env['ZKTS_ALLOC_TO_MS'] ?? 13000);
 const liveOnly = process.env['ZKTS_ALLOC_LIVE'] === '1';
+const survivorsOnly = process.env['ZKTS_ALLOC_SURVIVORS'] === '1';
 const session = new Session();
 session.connect();
 const report = (what: string) => (err: Error | null) => {
@@ -26,7 +29,7 @@ setTimeout(() => {
     {
       samplingInterval: 4096,
       includeObjectsCollectedByMajorGC: !liveOnly,
-      includeObjectsCollectedByMinorGC: !liveOnly,
+      includeObjectsCollectedByMinorGC: !liveOnly && !survivorsOnly,
     },
     report('start'),
   );

@@ -21,6 +21,7 @@ import { repoRoot, type Target } from './load/servers.js';
 import { startApacheZk } from '../test/support/apache-zk.js';
 import { freePort } from '../test/support/ports.js';
 import { spawnServer, type ServerHandle } from '../test/support/process-group.js';
+import { withServerNodeFlags } from '../src/node/server/node-flags.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -110,7 +111,7 @@ async function startZktsUnlimited(): Promise<ServerHandle> {
   return spawnServer({
     name: 'zkts',
     command: process.execPath,
-    args: [join(repoRoot(), 'bin/zkts'), 'server', '--config', cfgFile],
+    args: [...withServerNodeFlags([]), join(repoRoot(), 'bin/zkts'), 'server', '--config', cfgFile],
     host,
     port,
     dataDir,

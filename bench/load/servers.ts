@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { startApacheZk } from '../../test/support/apache-zk.js';
 import { freePort } from '../../test/support/ports.js';
 import { spawnServer, type ServerHandle } from '../../test/support/process-group.js';
+import { withServerNodeFlags } from '../../src/node/server/node-flags.js';
 
 /** baseline: another built zkts checkout (--baseline DIR), for same-run A/B of a change. */
 export type Target = 'apache' | 'zkts' | 'baseline';
@@ -70,7 +71,13 @@ export async function startZktsServer(
   return spawnServer({
     name: 'zkts',
     command: process.execPath,
-    args: [...nodeFlags, join(root, 'bin/zkts'), 'server', '--config', cfgFile],
+    args: [
+      ...withServerNodeFlags(nodeFlags),
+      join(root, 'bin/zkts'),
+      'server',
+      '--config',
+      cfgFile,
+    ],
     host,
     port,
     dataDir,

@@ -5,12 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { CliIo } from './server-control.js';
+import type { ServerLaunch } from './server-launch.js';
 
-export interface Launch {
-  command: string;
-  /** Arguments before `--config <file>`. */
-  args: string[];
-}
+export type Launch = ServerLaunch;
 
 export type ExitInfo = { code: number | null; signal: NodeJS.Signals | null };
 

@@ -8,7 +8,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { fourLetterWord } from '../client/zk-client.js';
 import {
   checkHostPrefix,
@@ -18,7 +17,8 @@ import {
   maxEnsembleSize,
   type MemberLayout,
 } from './ensemble-up-config.js';
-import { MemberProcess, type ExitInfo, type Launch } from './ensemble-up-member.js';
+import { MemberProcess, type ExitInfo } from './ensemble-up-member.js';
+import { serverLaunch } from './server-launch.js';
 import type { CliIo } from './server-control.js';
 import { ensembleUpHelp, maxExitsPerMinute } from './ensemble-up-help.js';
 
@@ -57,12 +57,6 @@ function parseArgs(argv: string[]): UpOptions | string {
     } else return `unexpected argument ${a}`;
   }
   return o;
-}
-
-/** How to run `zkts server`: this same program, as bin/zkts starts it. */
-function serverLaunch(): Launch {
-  const script = process.argv[1] ?? fileURLToPath(new URL('../../../bin/zkts', import.meta.url));
-  return { command: process.execPath, args: [...process.execArgv, script, 'server'] };
 }
 
 /** Binds each port briefly: a clear message now beats a member dying on EADDRINUSE later. */

@@ -2,8 +2,8 @@
  * The `zkts` entry point: a table of subcommands, each loaded only when used (so `zkts cli`
  * never loads the server). To add one, add an entry to `commands` pointing at its module.
  */
-import { fileURLToPath } from 'node:url';
 import type { CliIo } from './server-control.js';
+import { serverLaunch, type ServerLaunch } from './server-launch.js';
 import { OPERATOR_USAGE } from '../operator/controller/usage.js';
 import { storageCommands } from './storage-commands.js';
 import { ensembleUpHelp } from './ensemble-up-help.js';
@@ -27,12 +27,6 @@ async function loadRunServer(): Promise<RunServer> {
 
 async function loadRunZkCli(): Promise<RunZkCli> {
   return (await import('./zkcli.js')).runZkCli;
-}
-
-/** argv[1] names bin/zkts when run as a command; the daemon is started the same way. */
-function selfLaunch(): { command: string; args: string[] } {
-  const script = process.argv[1] ?? fileURLToPath(new URL('../../../bin/zkts', import.meta.url));
-  return { command: process.execPath, args: [...process.execArgv, script, 'server'] };
 }
 
 const serverHelp = `Usage:
@@ -163,10 +157,10 @@ const serverCommand: Command = {
   },
 };
 
-let serverLauncher = selfLaunch;
+let serverLauncher = serverLaunch;
 
 /** Tests point `server start` at another way of running `zkts server`. */
-export function setServerLauncher(f: () => { command: string; args: string[] }): void {
+export function setServerLauncher(f: () => ServerLaunch): void {
   serverLauncher = f;
 }
 

@@ -23,6 +23,7 @@ import { fourLetterWord } from './fourlw.js';
 import { trackServerPid, untrackServerPid } from './process-group.js';
 import { targetKind, type TargetKind } from './target.js';
 import { repoRoot } from './zkts-server.js';
+import { withServerNodeFlags } from '../../src/node/server/node-flags.js';
 
 export interface EnsembleOptions {
   kind?: TargetKind;
@@ -189,7 +190,13 @@ class Member implements EnsembleMember {
     const nodeArgs = (process.env.ZKTS_MEMBER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
     return [
       process.execPath,
-      [...nodeArgs, join(repoRoot, 'bin/zkts'), 'server', '--config', this.plan.cfgFile],
+      [
+        ...withServerNodeFlags(nodeArgs),
+        join(repoRoot, 'bin/zkts'),
+        'server',
+        '--config',
+        this.plan.cfgFile,
+      ],
     ];
   }
 

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { prepareServerConfig, type ServerConfigOptions } from './server-config.js';
 import { spawnServer, type ServerHandle } from './process-group.js';
+import { withServerNodeFlags } from '../../src/node/server/node-flags.js';
 
 export type ZktsServer = ServerHandle;
 
@@ -36,7 +37,7 @@ export async function startZkts(opts: ZktsOptions = {}): Promise<ZktsServer> {
   return spawnServer({
     name: 'zkts',
     command: process.execPath,
-    args: [join(repoRoot, 'bin/zkts'), 'server', '--config', cfgFile],
+    args: [...withServerNodeFlags([]), join(repoRoot, 'bin/zkts'), 'server', '--config', cfgFile],
     host,
     port,
     dataDir,

@@ -44,10 +44,12 @@ import {
   type Mount,
 } from './pod-process.js';
 import { runProbe } from './probe.js';
+import { SERVER_NODE_FLAGS } from '../../../src/node/server/node-flags.js';
 import { preparePodVolumes, VolumeNotReady, type PodVolumes } from './volumes.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const zktsArgv = ['node', join(repoRoot, 'bin/zkts')];
+// The image's ENTRYPOINT (Dockerfile): node with the server's flags, then bin/zkts.
+const zktsArgv = ['node', ...SERVER_NODE_FLAGS, join(repoRoot, 'bin/zkts')];
 
 export interface TestKubeletOptions {
   kubeconfigPath: string;
