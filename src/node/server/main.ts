@@ -16,6 +16,9 @@ import { installedVersion } from './stats.js';
 import { startServer, type RunningServer, type TxnStore } from './server.js';
 import { systemClock } from './system-clock.js';
 import { openTxnStore } from './txn-store.js';
+import { TouchedChunks } from './touched-chunks.js';
+import { useFreshChunkSource } from '../tree/data-slab.js';
+import { VERSION_DIR } from '../storage/file-names.js';
 import type { ServerConfView } from './stats.js';
 
 export const serverUsage = 'Usage: zkts server [--config <zoo.cfg>]';
@@ -88,8 +91,8 @@ function confView(
     clientPort,
     secureClientPort: -1,
     clientPortAddress: config.clientPortAddress,
-    dataDir: path.join(config.dataDir, 'version-2'),
-    dataLogDir: path.join(config.dataLogDir, 'version-2'),
+    dataDir: path.join(config.dataDir, VERSION_DIR),
+    dataLogDir: path.join(config.dataLogDir, VERSION_DIR),
     tickTimeMs: config.tickTimeMs,
     maxClientCnxns: config.maxClientCnxns,
     minSessionTimeoutMs: config.minSessionTimeoutMs,
@@ -142,6 +145,9 @@ export async function startFromConfig(
   });
 }
 
+/** Slab chunks (1 MiB each) kept touched and ready: ~15 ms of creates at 64 MB/s. */
+const TOUCHED_CHUNKS_READY = 4;
+
 export async function runServer(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${serverUsage}\n`);
@@ -160,6 +166,7 @@ export async function runServer(argv: string[]): Promise<number> {
     throw err;
   }
   for (const warning of loaded.warnings) log.warn({ config: file }, warning);
+  useFreshChunkSource(TouchedChunks.open(TOUCHED_CHUNKS_READY)?.take);
   let server: RunningServer;
   try {
     server = await startFromConfig(loaded, log);
