@@ -104,6 +104,15 @@ export class JuteWriter {
     return this;
   }
 
+  /** A buffer field whose bytes are src[start, start + length): no view of them is made. */
+  bufferFrom(src: Uint8Array, start: number, length: number): this {
+    this.int(length);
+    this.ensure(length);
+    this.buf.set(src.subarray(start, start + length), this.pos);
+    this.pos += length;
+    return this;
+  }
+
   /** Java writes strings as modified UTF-8 per UTF-16 unit; for well-formed BMP text that equals UTF-8. */
   string(v: string | null): this {
     if (v === null) return this.int(-1);

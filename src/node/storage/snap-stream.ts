@@ -5,7 +5,7 @@
  */
 import { JuteDecodeError, JuteReader, JuteWriter } from '../proto/jute.js';
 import type { ACL } from '../proto/types.js';
-import { readAcl, readStatPersisted, writeAcl, writeStatPersisted } from './snapshot-format.js';
+import { nodeRecordWriter, readAcl, readStatPersisted, writeAcl } from './snapshot-format.js';
 import type { SnapshotData, SnapshotNode } from './snapshot-types.js';
 
 export const SNAP_STREAM_SIGNATURE = 'BenWasHere';
@@ -25,11 +25,8 @@ export function* encodeSnapStream(
   for (const [id, timeoutMs] of data.sessions) w.long(id).int(timeoutMs);
   w.int(data.acls.size);
   for (const [index, acls] of data.acls) w.long(index).vector(acls, writeAcl);
-  for (const n of data.nodes) {
-    w.string(n.path).buffer(n.data).long(n.aclIndex);
-    writeStatPersisted(w, n.stat);
-    if (w.length >= chunkBytes) yield cut();
-  }
+  const writeNodes = nodeRecordWriter(data);
+  while (writeNodes(w, chunkBytes)) yield cut();
   w.string('/').string(SNAP_STREAM_SIGNATURE);
   yield cut();
 }

@@ -7,7 +7,13 @@ import { JuteReader, JuteWriter } from '../proto/jute.js';
 import type { ACL, StatPersisted } from '../proto/types.js';
 import { Adler32, adler32Update } from './adler32.js';
 import type { RawSnapshotNodes } from '../tree/snapshot-data.js';
-import type { SnapshotData, SnapshotNode, SnapshotTail, ZxidDigest } from './snapshot-types.js';
+import type {
+  NodeRecordWriter,
+  SnapshotData,
+  SnapshotNode,
+  SnapshotTail,
+  ZxidDigest,
+} from './snapshot-types.js';
 
 export const SNAP_MAGIC = 0x5a4b534e; // "ZKSN"
 export const SNAP_VERSION = 2;
@@ -25,6 +31,22 @@ export function readAcl(r: JuteReader): ACL {
   const scheme = r.stringOrEmpty();
   const id = r.stringOrEmpty();
   return { perms, id: { scheme, id } };
+}
+
+/** The writer of data's node records: its own when it has one, else one over `nodes`. */
+export function nodeRecordWriter(data: SnapshotData): NodeRecordWriter {
+  if (data.recordWriter) return data.recordWriter();
+  const it = data.nodes[Symbol.iterator]();
+  return (w, untilLength) => {
+    for (;;) {
+      const next = it.next();
+      if (next.done === true) return false;
+      const n = next.value;
+      w.string(n.path).buffer(n.data).long(n.aclIndex);
+      writeStatPersisted(w, n.stat);
+      if (w.length >= untilLength) return true;
+    }
+  };
 }
 
 export function writeStatPersisted(w: JuteWriter, s: StatPersisted): void {
@@ -79,11 +101,8 @@ export function* encodeSnapshotChunks(
     w.long(index).vector(acls, writeAcl);
     if (w.length >= chunkBytes) yield cut();
   }
-  for (const n of data.nodes) {
-    w.string(n.path).buffer(n.data).long(n.aclIndex);
-    writeStatPersisted(w, n.stat);
-    if (w.length >= chunkBytes) yield cut();
-  }
+  const writeNodes = nodeRecordWriter(data);
+  while (writeNodes(w, chunkBytes)) yield cut();
   w.string('/');
   const seal = (): void => {
     // The running checksum covers every byte before the seal, including earlier seals.

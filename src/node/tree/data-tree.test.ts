@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { JuteReader, JuteWriter } from '../proto/jute.js';
 import { OpCode } from '../proto/opcodes.js';
 import type { ACL, LoggedTxn, Txn } from '../proto/types.js';
 import { Harness } from '../txn/harness.js';
+import { encodeSnapshot } from '../storage/snapshot-format.js';
 import { DataTree } from './data-tree.js';
 import type { SnapshotNode } from './snapshot-data.js';
 
@@ -223,6 +225,18 @@ describe('counts, sizes, quotas', () => {
   });
 });
 
+/** The paths of whole node records (path, data, ACL index, 60-byte stat) in buf. */
+function recordPaths(buf: Buffer): string[] {
+  const r = new JuteReader(buf);
+  const out: string[] = [];
+  while (r.remaining > 0) {
+    out.push(r.stringOrEmpty());
+    r.buffer();
+    r.raw(8 + 60);
+  }
+  return out;
+}
+
 describe('snapshots', () => {
   it('export → fromSnapshot gives the same tree, parents first, root as ""', () => {
     const h = new Harness();
@@ -254,6 +268,67 @@ describe('snapshots', () => {
     expect(back.getNode('/zookeeper/config')!.aclIndex).toBe(1n);
     expect([...back.exportSnapshot().acls]).toEqual([...snap.acls]);
   });
+  it('writes records from its columns exactly as from node objects, at the edges of each field', () => {
+    const stat = {
+      czxid: -0x7fffffffffffffffn,
+      mzxid: 0x1234567890abcdefn,
+      ctime: 2 ** 52 + 3,
+      mtime: -1,
+      version: -2147483648,
+      cversion: 2147483647,
+      aversion: -1,
+      ephemeralOwner: -0x0123456789abcdefn,
+      pzxid: 0xffffffffn,
+    };
+    const acls = new Map([
+      [-1n, OPEN],
+      [0x7fffffffn, OPEN],
+    ]);
+    const tree = DataTree.fromSnapshot({
+      sessions: new Map(),
+      acls,
+      nodes: [
+        { path: '', data: null, aclIndex: -1n, stat },
+        { path: '/empty', data: Buffer.alloc(0), aclIndex: 0x7fffffffn, stat },
+        { path: '/big', data: Buffer.alloc(70 * 1024, 0xab), aclIndex: -1n, stat },
+        {
+          path: '/ü',
+          data: Buffer.from('x'),
+          aclIndex: -1n,
+          stat: { ...stat, ephemeralOwner: 0n },
+        },
+      ],
+    });
+    const tail = { zxidDigest: null, lastProcessedZxid: null };
+    const records = encodeSnapshot(tree.exportSnapshot(), tail);
+    const objects = encodeSnapshot({ ...tree.exportSnapshot(), recordWriter: undefined }, tail);
+    expect(records.equals(objects)).toBe(true);
+  });
+
+  it('writes records fuzzily: a node deleted mid-walk is skipped even when its id is reused', () => {
+    const h = new Harness();
+    const create = (path: string) =>
+      h.write(
+        { type: OpCode.create, request: { path, data: Buffer.from(path), acl: OPEN, flags: 0 } },
+        { sessionId: 3n },
+      );
+    for (const p of ['/a', '/a/1', '/a/2', '/a/3', '/b']) create(p);
+    const writeNext = h.tree.exportSnapshot().recordWriter!();
+    const w = new JuteWriter();
+    const written = () => recordPaths(w.view());
+    // One record per call (untilLength 1) until /a's children are waiting on the walk's stack.
+    while (!written().includes('/a')) expect(writeNext(w, 1)).toBe(true);
+    h.write({ type: OpCode.delete, request: { path: '/a/2', version: -1 } }, { sessionId: 3n });
+    create('/c'); // takes the id /a/2 had
+    while (writeNext(w, 1));
+    expect(written().filter((p) => p.startsWith('/a') || p === '/b' || p === '/c')).toEqual([
+      '/a',
+      '/a/1',
+      '/a/3',
+      '/b',
+    ]);
+  });
+
   it('rejects a child before its parent and a missing ACL index', () => {
     const stat = new DataTree().getNode('/')!.stat;
     const root = { path: '', data: null, aclIndex: -1n, stat };

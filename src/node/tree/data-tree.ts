@@ -8,20 +8,28 @@
  */
 import { ErrorCode } from '../proto/errors.js';
 import { EventType, OpCode } from '../proto/opcodes.js';
+import type { JuteWriter } from '../proto/jute.js';
 import type { MultiResult } from '../proto/requests.js';
 import type { ACL, LoggedTxn, Stat, StatPersisted, Txn, TxnHeader } from '../proto/types.js';
 import { READ_ACL_UNSAFE } from './acl.js';
 import { AclCache, OPEN_ACL_INDEX } from './acl-cache.js';
-import { DataSlab } from './data-slab.js';
+import { DataSlab, offsetOf } from './data-slab.js';
 import { nodeDigest } from './digest.js';
 import { CONTAINER_OWNER, ephemeralKind, ttlOf, ttlOwner } from './ephemeral.js';
 import { NodeDigester } from './node-digest.js';
 import { DIGEST_OK, HI, LO, NONE, NodeTable } from './node-table.js';
 import { childPath, nameOf, parentOf } from './path.js';
 import { LIMIT_NODE, QUOTA_ROOT, STAT_NODE, formatStats, parseStats, statPath } from './quota.js';
-import type { RawSnapshotNodes, SnapshotData, SnapshotNode } from './snapshot-data.js';
+import type {
+  NodeRecordWriter,
+  RawSnapshotNodes,
+  SnapshotData,
+  SnapshotNode,
+} from './snapshot-data.js';
 import { clientStat } from './stat.js';
 import type { WatchTrigger } from './watch-trigger.js';
+
+const NO_BYTES = new Uint8Array(0);
 
 /** The child names of one node: a live view, valid until the tree next changes. */
 export interface ChildNames extends Iterable<string> {
@@ -841,7 +849,62 @@ export class DataTree {
         for (let c = t.lastChild(id); c !== NONE; c = t.prevSibling(c)) stack.push(t.paths[c]!);
       }
     };
-    return { sessions, acls, nodes: walk(this) };
+    return { sessions, acls, nodes: walk(this), recordWriter: () => this.recordWriter() };
+  }
+
+  /**
+   * The same fuzzy pre-order walk as exportSnapshot's nodes, written straight from the
+   * columns and the slab: no node object, stat or bigint per node. A snapshot of a large tree
+   * spent most of its main-thread time building and encoding those.
+   */
+  private recordWriter(): NodeRecordWriter {
+    const t = this.table;
+    // Each child's path with the id it had when pushed: while that id still holds that path
+    // it is the node, with no hash lookup (the walk's largest cost on a big tree); after a
+    // delete (and maybe a reuse of the id) the path is looked up again.
+    const paths: string[] = ['/'];
+    const ids: number[] = [t.find('/')];
+    return (w, untilLength) => {
+      while (paths.length > 0) {
+        const path = paths.pop()!;
+        const pushed = ids.pop()!;
+        const id = t.paths[pushed] === path ? pushed : t.find(path);
+        if (id === NONE) continue; // removed during a fuzzy walk
+        this.writeRecord(w, id, path === '/' ? '' : path);
+        for (let c = t.lastChild(id); c !== NONE; c = t.prevSibling(c)) {
+          paths.push(t.paths[c]!);
+          ids.push(c);
+        }
+        if (w.length >= untilLength) return paths.length > 0;
+      }
+      return false;
+    };
+  }
+
+  /** ustring path, buffer data, long ACL index, StatPersisted (persistence.md §3.2). */
+  private writeRecord(w: JuteWriter, id: number, path: string): void {
+    const t = this.table;
+    w.string(path);
+    const len = t.dataLen[id]!;
+    if (len < 0) w.int(-1);
+    else {
+      const addr = t.dataAddr[id]!;
+      w.bufferFrom(len === 0 ? NO_BYTES : this.slab.chunkOf(addr), offsetOf(addr), len);
+    }
+    const acl = t.aclIndex[id]!;
+    w.int(acl >> 31).int(acl);
+    const z = t.zxids32;
+    const zi = id * 6;
+    w.int(z[zi + HI]!).int(z[zi + LO]!); // czxid
+    w.int(z[zi + 2 + HI]!).int(z[zi + 2 + LO]!); // mzxid
+    w.longNumber(t.times[id * 2]!).longNumber(t.times[id * 2 + 1]!);
+    w.int(t.versions[id * 3]!)
+      .int(t.versions[id * 3 + 1]!)
+      .int(t.versions[id * 3 + 2]!);
+    const owner = t.owners.get(id);
+    if (owner === undefined) w.int(0).int(0);
+    else w.long(owner);
+    w.int(z[zi + 4 + HI]!).int(z[zi + 4 + LO]!); // pzxid
   }
 
   static fromSnapshot(s: SnapshotData): DataTree {

@@ -1,4 +1,5 @@
 /** What a snapshot holds, as the tree exports it and imports it (persistence.md §3.2). */
+import type { JuteWriter } from '../proto/jute.js';
 import type { ACL, StatPersisted } from '../proto/types.js';
 
 export interface SnapshotNode {
@@ -16,6 +17,11 @@ export interface SnapshotData {
   /** Parents before children. */
   nodes: Iterable<SnapshotNode>;
   /**
+   * The same walk written straight from the source's own storage, with no object per node
+   * (a live tree's): encoders use it when present. Each call starts a walk of its own.
+   */
+  recordWriter?: () => NodeRecordWriter;
+  /**
    * The zxid the snapshot file is named after: a loaded tree's lastProcessedZxid (FileSnap
    * sets it from the name), so new txns continue after it even when no log follows.
    */
@@ -23,6 +29,12 @@ export interface SnapshotData {
   /** The same nodes still encoded, when the source has them so (a snapshot file being loaded). */
   raw?: RawSnapshotNodes;
 }
+
+/**
+ * Writes the next node records (as `nodes` would give them, encoded as a snapshot holds them)
+ * into w until it holds at least `untilLength` bytes; false once every node is written.
+ */
+export type NodeRecordWriter = (w: JuteWriter, untilLength: number) => boolean;
 
 /**
  * Node records as a snapshot encodes them (persistence.md §3.2: ustring path, buffer data,

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OpCode } from '../proto/opcodes.js';
 import type { ACL, LoggedTxn } from '../proto/types.js';
+import { encodeSnapshot } from '../storage/snapshot-format.js';
 import { DataTree } from '../tree/data-tree.js';
 import { Harness } from './harness.js';
 import type { WriteRequest } from './prepare.js';
@@ -53,6 +54,13 @@ const op = fc.record({
     },
   ),
 });
+
+const tail = { zxidDigest: null, lastProcessedZxid: 7n };
+/** The snapshot image as the tree writes it straight from its columns… */
+const viaRecords = (tree: DataTree) => encodeSnapshot(tree.exportSnapshot(), tail);
+/** …and from its node objects: both must be the same bytes. */
+const viaNodes = (tree: DataTree) =>
+  encodeSnapshot({ ...tree.exportSnapshot(), recordWriter: undefined }, tail);
 
 function checkInvariants(tree: DataTree): void {
   const snap = tree.exportSnapshot();
@@ -110,6 +118,7 @@ describe('tree invariants under random txn sequences', () => {
         checkInvariants(back);
         expect(back.digest()).toBe(seq.tree.digest());
         expect([...back.exportSnapshot().nodes]).toEqual([...seq.tree.exportSnapshot().nodes]);
+        expect(viaRecords(seq.tree).equals(viaNodes(seq.tree))).toBe(true);
         // A session's ephemerals are a set (Apache keeps a HashSet): compare them as one.
         expect(sortedEphemerals(back)).toEqual(sortedEphemerals(seq.tree));
         // Recovery replays the log onto a fresh tree: same state.
