@@ -57,6 +57,8 @@ export interface StorageStats extends TxnLogStats {
   snapshotInProgress: boolean;
   lastSnapshotFile: string | null;
   lastSnapshotMs: number;
+  /** Whether the last snapshot written was fsynced (only takeSnapshot's are). */
+  lastSnapshotSynced: boolean;
   txnsSinceRoll: number;
 }
 
@@ -65,9 +67,16 @@ export interface Storage {
   readonly logDir: string;
   recover(target: RecoveryTarget): Promise<RecoverResult>;
   append(t: LoggedTxn): Promise<void>;
-  /** Starts a background snapshot when the randomised snapCount is reached; true if started. */
+  /**
+   * Starts a background snapshot when the randomised snapCount is reached; true if started.
+   * Like Apache's (ZooKeeperServer.takeSnapshot(false)) it is not fsynced: the txn log holds
+   * every txn in it, and recovery falls back to an older snapshot when one does not verify.
+   */
   maybeSnapshot(source: SnapshotSource): boolean;
-  /** Rolls the log and writes a snapshot now (startup, tests); resolves with its path. */
+  /**
+   * Rolls the log and writes a snapshot now, fsynced (startup, a learner's SNAP sync, whose
+   * txns are in no local log; tests); resolves with its path.
+   */
   takeSnapshot(source: SnapshotSource): Promise<string>;
   /** Resolves when a running background snapshot has finished. */
   snapshotDone(): Promise<void>;
@@ -132,8 +141,9 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
   let snapshotsTaken = 0;
   let lastSnapshotFile: string | null = null;
   let lastSnapshotMs = 0;
+  let lastSnapshotSynced = false;
 
-  const snapshotNow = (source: SnapshotSource): Promise<string> => {
+  const snapshotNow = (source: SnapshotSource, fsync: boolean): Promise<string> => {
     log.roll();
     txnsSinceRoll = 0;
     bytesSinceRoll = 0;
@@ -148,10 +158,11 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
         zxidDigest: source.zxidDigest?.() ?? null,
         lastProcessedZxid: source.lastProcessedZxid(),
       }),
-      { compression: opts.snapshotCompression ?? null },
+      { compression: opts.snapshotCompression ?? null, fsync },
     ).then((path) => {
       snapshotsTaken++;
       lastSnapshotFile = path;
+      lastSnapshotSynced = fsync;
       lastSnapshotMs = performance.now() - started;
       logger.info({ file: path, ms: Math.round(lastSnapshotMs) }, 'snapshot written');
       return path;
@@ -200,14 +211,14 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
         logger.warn({}, 'too busy to snapshot, skipping');
         return false;
       }
-      snapshotNow(source).catch((err: unknown) =>
+      snapshotNow(source, false).catch((err: unknown) =>
         logger.error({ err: String(err) }, 'background snapshot failed'),
       );
       return true;
     },
     async takeSnapshot(source) {
       while (snapshotting) await snapshotting.catch(() => undefined);
-      return snapshotNow(source);
+      return snapshotNow(source, true);
     },
     async snapshotDone() {
       while (snapshotting) await snapshotting.catch(() => undefined);
@@ -223,6 +234,7 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
         snapshotInProgress: snapshotting !== null,
         lastSnapshotFile,
         lastSnapshotMs,
+        lastSnapshotSynced,
         txnsSinceRoll,
       };
     },
