@@ -2,14 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../shared/prng.js';
 import { OpCode } from '../proto/opcodes.js';
 import type { LoggedTxn } from '../proto/types.js';
-import { majorityVerifier } from '../quorum/quorum-verifier.js';
 import { decodeQuorumPacket, encodeQuorumPacket } from '../quorum/wire/quorum-packet.js';
 import { makeZxid } from '../quorum/wire/zxid.js';
 import { learnerStep, type LearnerInput, type LearnerState } from '../quorum/zab/learner.js';
 import { QuorumLeader } from './quorum-leader.js';
+import { freshLeaderStart, quorumTestTiming as timing } from './quorum-test-fixture.js';
 
 const clock = { wallMs: () => Date.now(), monotonicMs: () => performance.now() };
-const timing = { tickTimeMs: 100, initLimit: 10, syncLimit: 5 };
 const leaders: QuorumLeader[] = [];
 afterEach(() => leaders.splice(0).forEach((l) => l.stop('test over')));
 
@@ -70,22 +69,7 @@ function cluster(followers: bigint[]) {
       }
     }
   };
-  leader.start({
-    self: 3n,
-    timing,
-    committed: majorityVerifier(0n, [
-      [1n, 'participant'],
-      [2n, 'participant'],
-      [3n, 'participant'],
-    ]),
-    lastSeen: null,
-    configText: 'version=0',
-    acceptedEpoch: 0,
-    currentEpoch: 0,
-    lastZxid: 0n,
-    committedLog: [],
-    sessions: [],
-  });
+  leader.start(freshLeaderStart());
   for (const sid of followers) {
     const conn = Number(sid);
     feed(conn, {

@@ -2,14 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../shared/prng.js';
 import { OpCode } from '../proto/opcodes.js';
 import type { LoggedTxn } from '../proto/types.js';
-import { majorityVerifier } from '../quorum/quorum-verifier.js';
 import { makeZxid } from '../quorum/wire/zxid.js';
 import { QuorumLeader } from './quorum-leader.js';
+import { freshLeaderStart, quorumTestTiming as timing } from './quorum-test-fixture.js';
 import { QuorumLearner } from './quorum-learner.js';
 import { connectToLeader, QuorumPortServer } from './quorum-port.js';
 
 const clock = { wallMs: () => Date.now(), monotonicMs: () => performance.now() };
-const timing = { tickTimeMs: 100, initLimit: 10, syncLimit: 5 };
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
@@ -63,22 +62,7 @@ async function cluster() {
   );
   const quorumPort = await port.listen('127.0.0.1', 0);
   cleanup.push(() => port.stop());
-  leader.start({
-    self: 3n,
-    timing,
-    committed: majorityVerifier(0n, [
-      [1n, 'participant'],
-      [2n, 'participant'],
-      [3n, 'participant'],
-    ]),
-    lastSeen: null,
-    configText: 'version=0',
-    acceptedEpoch: 0,
-    currentEpoch: 0,
-    lastZxid: 0n,
-    committedLog: [],
-    sessions: [],
-  });
+  leader.start(freshLeaderStart());
   const seen = new Map<bigint, string[]>();
   const down: Array<Promise<string>> = [];
   for (const sid of [1n, 2n]) {

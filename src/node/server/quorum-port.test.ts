@@ -3,16 +3,15 @@ import { seededRandom } from '../../shared/prng.js';
 import { JuteDecodeError, JuteReader } from '../proto/jute.js';
 import { OpCode } from '../proto/opcodes.js';
 import type { LoggedTxn } from '../proto/types.js';
-import { majorityVerifier } from '../quorum/quorum-verifier.js';
 import { decodeSnapSessions, encodeSnapSessions } from '../quorum/wire/packet-data.js';
 import { PacketType } from '../quorum/wire/quorum-packet.js';
 import { makeZxid } from '../quorum/wire/zxid.js';
 import { learnerStep, type LearnerInput, type LearnerState } from '../quorum/zab/learner.js';
 import { QuorumLeader } from './quorum-leader.js';
+import { freshLeaderStart, quorumTestTiming as timing } from './quorum-test-fixture.js';
 import { connectToLeader, QuorumPortServer, type LearnerLink } from './quorum-port.js';
 
 const clock = { wallMs: () => Date.now(), monotonicMs: () => performance.now() };
-const timing = { tickTimeMs: 100, initLimit: 10, syncLimit: 5 };
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
@@ -82,22 +81,14 @@ async function run(leaderLastZxid: bigint, learnerLastZxid: bigint) {
   cleanup.push(() => leader.stop('test over'));
   const quorumPort = await port.listen('127.0.0.1', 0);
   cleanup.push(() => port.stop());
-  leader.start({
-    self: 3n,
-    timing,
-    committed: majorityVerifier(0n, [
-      [1n, 'participant'],
-      [2n, 'participant'],
-      [3n, 'participant'],
-    ]),
-    lastSeen: null,
-    configText: 'version=0',
-    acceptedEpoch: 1,
-    currentEpoch: 1,
-    lastZxid: leaderLastZxid,
-    committedLog: [],
-    sessions: [{ sessionId: 5n, timeoutMs: 4000 }],
-  });
+  leader.start(
+    freshLeaderStart({
+      acceptedEpoch: 1,
+      currentEpoch: 1,
+      lastZxid: leaderLastZxid,
+      sessions: [{ sessionId: 5n, timeoutMs: 4000 }],
+    }),
+  );
   for (const sid of [1n, 2n]) {
     let state: LearnerState | null = null;
     let link: LearnerLink | null = null;
