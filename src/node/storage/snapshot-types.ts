@@ -3,8 +3,10 @@
  * src/node/tree/snapshot-data.ts (the tree's contract); kept here until that file lands,
  * structurally identical so either can be passed where the other is expected.
  */
-import type { JuteWriter } from '../proto/jute.js';
 import type { ACL, StatPersisted } from '../proto/types.js';
+import type { NodeRecordWriter } from '../tree/snapshot-data.js';
+
+export type { NodeRecordWriter };
 
 export interface SnapshotNode {
   /** The root is "" (as Apache writes it); children are parent + "/" + name. */
@@ -20,12 +22,6 @@ export interface SnapshotData {
   nodes: Iterable<SnapshotNode>;
   recordWriter?: () => NodeRecordWriter;
 }
-
-/**
- * Writes the next node records (as `nodes` would give them, encoded as a snapshot holds them)
- * into w until it holds at least `untilLength` bytes; false once every node is written.
- */
-export type NodeRecordWriter = (w: JuteWriter, untilLength: number) => boolean;
 
 /** The ZxidDigest section: zxid 0 means "no digest". */
 export interface ZxidDigest {
