@@ -6,12 +6,8 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import net from 'node:net';
 import { JuteDecodeError } from '../proto/jute.js';
-import {
-  decodeQuorumPacket,
-  encodeQuorumPacket,
-  PacketType,
-  type QuorumPacket,
-} from '../quorum/wire/quorum-packet.js';
+import { decodeQuorumPacket, PacketType, type QuorumPacket } from '../quorum/wire/quorum-packet.js';
+import { PacketOutbox } from './packet-outbox.js';
 
 export interface QuorumPortHandlers {
   connected(conn: number): void;
@@ -22,7 +18,7 @@ export interface QuorumPortHandlers {
 /** Leader side: accepts learners and numbers their connections. */
 export class QuorumPortServer {
   private server: net.Server | null = null;
-  private readonly socks = new Map<number, net.Socket>();
+  private readonly socks = new Map<number, { sock: net.Socket; outbox: PacketOutbox }>();
   private nextConn = 1;
 
   constructor(private readonly handlers: QuorumPortHandlers) {}
@@ -40,26 +36,24 @@ export class QuorumPortServer {
   }
 
   send(conn: number, packet: QuorumPacket): void {
-    const sock = this.socks.get(conn);
-    if (sock !== undefined) corkedWrite(sock, encodeQuorumPacket(packet));
+    this.socks.get(conn)?.outbox.send(packet);
   }
 
   /** Raw bytes in stream order (the snapshot after SNAP). */
   sendRaw(conn: number, bytes: Buffer): void {
-    const sock = this.socks.get(conn);
-    if (sock !== undefined) corkedWrite(sock, bytes);
+    this.socks.get(conn)?.outbox.sendRaw(bytes);
   }
 
   close(conn: number): void {
-    const sock = this.socks.get(conn);
-    if (sock === undefined) return;
+    const link = this.socks.get(conn);
+    if (link === undefined) return;
     // What was sent just before (a reason to go, a last packet) still leaves first.
-    if (pendingWrites.has(sock)) flushPending(sock);
-    sock.destroy();
+    link.outbox.flush();
+    link.sock.destroy();
   }
 
   async stop(): Promise<void> {
-    for (const s of this.socks.values()) s.destroy();
+    for (const link of this.socks.values()) link.sock.destroy();
     const srv = this.server;
     this.server = null;
     if (srv !== null) await new Promise<void>((r) => srv.close(() => r()));
@@ -68,7 +62,7 @@ export class QuorumPortServer {
   private accept(sock: net.Socket): void {
     sock.setNoDelay(true);
     const conn = this.nextConn++;
-    this.socks.set(conn, sock);
+    this.socks.set(conn, { sock, outbox: new PacketOutbox(sock) });
     const reader = new PacketReader((p) => this.handlers.packet(conn, p), null);
     sock.on('data', (chunk: Buffer) => {
       if (!reader.push(chunk)) sock.destroy();
@@ -80,45 +74,6 @@ export class QuorumPortServer {
     });
     this.handlers.connected(conn);
   }
-}
-
-/** Above this many bytes a flush hands the buffers over one by one instead of copying them. */
-const COALESCE_MAX_BYTES = 256 * 1024;
-const pendingWrites = new WeakMap<net.Socket, Buffer[]>();
-
-/**
- * Packets written in one turn of the event loop (a burst of PROPOSALs, COMMITs or ACKs, from
- * every packet and client request read in that turn) leave in one write: the buffers are held
- * until the loop's check phase. A leader that uncorked after each read callback made one
- * writev per callback per learner, the largest single cost of its write path.
- */
-function corkedWrite(sock: net.Socket, bytes: Buffer): void {
-  const pending = pendingWrites.get(sock);
-  if (pending !== undefined) {
-    pending.push(bytes);
-    return;
-  }
-  pendingWrites.set(sock, [bytes]);
-  setImmediate(flushPending, sock);
-}
-
-function flushPending(sock: net.Socket): void {
-  const buffers = pendingWrites.get(sock)!;
-  pendingWrites.delete(sock);
-  if (sock.destroyed) return;
-  if (buffers.length === 1) {
-    sock.write(buffers[0]!);
-    return;
-  }
-  let bytes = 0;
-  for (const b of buffers) bytes += b.length;
-  if (bytes <= COALESCE_MAX_BYTES) {
-    sock.write(Buffer.concat(buffers, bytes));
-    return;
-  }
-  sock.cork();
-  for (const b of buffers) sock.write(b);
-  sock.uncork();
 }
 
 /**
@@ -205,8 +160,9 @@ export async function connectToLeader(o: ConnectOptions): Promise<LearnerLink> {
       });
       sock.on('error', () => sock.destroy());
       sock.on('close', () => o.onClose());
+      const outbox = new PacketOutbox(sock);
       return {
-        send: (p) => corkedWrite(sock, encodeQuorumPacket(p)),
+        send: (p) => outbox.send(p),
         close: () => sock.destroy(),
       };
     } catch (err) {

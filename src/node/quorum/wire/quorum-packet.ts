@@ -37,10 +37,13 @@ export interface QuorumPacket {
 }
 
 export function encodeQuorumPacket(p: QuorumPacket): Buffer {
-  const w = new JuteWriter(32 + (p.data?.length ?? 0));
+  return writeQuorumPacket(new JuteWriter(32 + (p.data?.length ?? 0)), p).toBuffer();
+}
+
+/** Appends one packet to `w` (a transport's outgoing buffer, or a fresh writer). */
+export function writeQuorumPacket(w: JuteWriter, p: QuorumPacket): JuteWriter {
   w.int(p.type).long(p.zxid).buffer(p.data);
-  w.vector(p.authinfo, (ww, id) => writeId(ww, id));
-  return w.toBuffer();
+  return w.vector(p.authinfo, (ww, id) => writeId(ww, id));
 }
 
 const MAX_LEN = limits.juteMaxBufferBytes * 2;
