@@ -177,10 +177,16 @@ export class JuteReader {
    * @param maxLengthBytes largest ustring/buffer length accepted (jute.maxbuffer + extrasize);
    *   anything larger, or negative other than -1, is "Unreasonable length".
    */
+  /**
+   * @param sharesBuffers buffer() returns views of `buf` instead of copies: for callers that
+   *   keep `buf` unchanged for as long as what they decode lives (a received packet kept as a
+   *   txn's payload), where the copy bought nothing.
+   */
   constructor(
     private readonly buf: Buffer,
     offset = 0,
     private readonly maxLengthBytes = 0xfffff * 2,
+    readonly sharesBuffers = false,
   ) {
     this.pos = offset;
   }
@@ -241,12 +247,13 @@ export class JuteReader {
     return len;
   }
 
-  /** A buffer; the result is a copy, so it may outlive the frame. */
+  /** A buffer; a copy, so it may outlive the frame, unless the reader shares its buffers. */
   buffer(): Buffer | null {
     const len = this.length('buffer');
     if (len === -1) return null;
     this.need(len, 'buffer');
-    const v = Buffer.from(this.buf.subarray(this.pos, this.pos + len));
+    const view = this.buf.subarray(this.pos, this.pos + len);
+    const v = this.sharesBuffers ? view : Buffer.from(view);
     this.pos += len;
     return v;
   }

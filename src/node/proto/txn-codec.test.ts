@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { JuteDecodeError, JuteWriter } from './jute.js';
 import { OpCode } from './opcodes.js';
-import { decodeTxnPayload, encodeTxnPayload, peekTxnZxid } from './txn-codec.js';
+import {
+  decodeTxnPayload,
+  decodeTxnPayloadKept,
+  encodeTxnPayload,
+  knownTxnPayload,
+  peekTxnZxid,
+} from './txn-codec.js';
 import type { ACL, LoggedTxn, Txn } from './types.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -216,5 +222,55 @@ describe('peekTxnZxid', () => {
   it('is null for a payload too short to hold the zxid', () => {
     expect(peekTxnZxid(Buffer.alloc(19))).toBeNull();
     expect(peekTxnZxid(Buffer.alloc(20))).toBe(0n);
+  });
+});
+
+describe('decoded data: copies, or views of a kept payload', () => {
+  const setData = (data: Buffer): LoggedTxn => ({
+    header: { clientId: 7n, cxid: 1, zxid: 9n, time: 1, type: OpCode.setData },
+    txn: { type: OpCode.setData, path: '/a', data, version: 3 },
+  });
+  const multi: LoggedTxn = {
+    header: { clientId: 7n, cxid: 2, zxid: 10n, time: 1, type: OpCode.multi },
+    txn: {
+      type: OpCode.multi,
+      txns: [{ type: OpCode.setData, path: '/b', data: Buffer.from('inner'), version: 0 }],
+    },
+  };
+  const dataOf = (t: LoggedTxn): Buffer => (t.txn as { data: Buffer }).data;
+  const innerDataOf = (t: LoggedTxn): Buffer =>
+    ((t.txn as { txns: Txn[] }).txns[0] as { data: Buffer }).data;
+
+  // Recovery decodes from whole log files read at once: a view would pin the file's buffer.
+  it('decodeTxnPayload copies, so the payload buffer may be dropped or reused', () => {
+    const payload = encodeTxnPayload(setData(Buffer.from('value')));
+    const t = decodeTxnPayload(payload);
+    payload.fill(0);
+    expect(dataOf(t).toString()).toBe('value');
+    const m = encodeTxnPayload(multi);
+    const mt = decodeTxnPayload(m);
+    m.fill(0);
+    expect(innerDataOf(mt).toString()).toBe('inner');
+  });
+
+  it('decodeTxnPayloadKept returns views of the payload it keeps, multi included', () => {
+    const payload = encodeTxnPayload(setData(Buffer.from('value')));
+    const t = decodeTxnPayloadKept(payload);
+    expect(dataOf(t).buffer).toBe(payload.buffer);
+    expect(knownTxnPayload(t)).toBe(payload);
+    const m = encodeTxnPayload(multi);
+    const mt = decodeTxnPayloadKept(m);
+    expect(innerDataOf(mt).buffer).toBe(m.buffer);
+    expect(innerDataOf(mt).toString()).toBe('inner');
+    expect(decodeTxnPayload(m)).toEqual(mt);
+  });
+
+  it('encodeTxnPayload returns bytes of their own, unchanged by later encodes', () => {
+    const first = encodeTxnPayload(setData(Buffer.alloc(3000, 1)));
+    const copy = Buffer.from(first);
+    encodeTxnPayload(setData(Buffer.alloc(3000, 2)));
+    encodeTxnPayload(setData(Buffer.alloc(2 * 1024 * 1024, 3)));
+    encodeTxnPayload(setData(Buffer.alloc(10, 4)));
+    expect(first.equals(copy)).toBe(true);
   });
 });

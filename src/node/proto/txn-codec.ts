@@ -77,10 +77,20 @@ export function writeTxnPayload(w: JuteWriter, t: LoggedTxn): void {
   if (t.digest !== undefined) w.int(t.digest.version).long(t.digest.treeDigest);
 }
 
+/**
+ * Payloads are written here and copied out once at their exact size: a writer per txn that
+ * started small grew (a second allocation and copy) for every 1 KiB value.
+ */
+let payloadScratch = new JuteWriter(4096);
+/** A scratch grown by a large txn is let go, not kept for ever. */
+const payloadScratchKeepBytes = 1024 * 1024;
+
 export function encodeTxnPayload(t: LoggedTxn): Buffer {
-  const w = new JuteWriter(128);
+  const w = payloadScratch.truncate(0);
   writeTxnPayload(w, t);
-  return w.toBuffer();
+  const bytes = w.toBuffer();
+  if (w.capacity > payloadScratchKeepBytes) payloadScratch = new JuteWriter(4096);
+  return bytes;
 }
 
 /**
@@ -100,9 +110,12 @@ export function txnPayloadOf(t: LoggedTxn): Buffer {
   return b;
 }
 
-/** decodeTxnPayload, remembering `buf` as the txn's bytes. */
+/**
+ * decodeTxnPayload, remembering `buf` as the txn's bytes. `buf` lives as long as the txn
+ * then, so the txn's data are views of it rather than copies; it must not change.
+ */
 export function decodeTxnPayloadKept(buf: Buffer): LoggedTxn {
-  const t = decodeTxnPayload(buf);
+  const t = decodeTxnPayload(buf, true);
   knownPayloads.set(t, buf);
   return t;
 }
@@ -168,7 +181,7 @@ function readTxnRecord(type: number, r: JuteReader, inMulti: boolean): Txn {
         const data = rr.buffer();
         if (data === null)
           throw new JuteDecodeError(`null record in multi sub-txn of type ${subType}`);
-        return readTxnRecord(subType, new JuteReader(data), true);
+        return readTxnRecord(subType, new JuteReader(data, 0, undefined, rr.sharesBuffers), true);
       });
       if (txns === null) throw new JuteDecodeError('null multi txn list');
       return { type, txns };
@@ -219,8 +232,8 @@ export function decodeTxnHeader(r: JuteReader): TxnHeader {
   return { clientId: r.long(), cxid: r.int(), zxid: r.long(), time: r.longNumber(), type: r.int() };
 }
 
-export function decodeTxnPayload(buf: Buffer): LoggedTxn {
-  const r = new JuteReader(buf);
+export function decodeTxnPayload(buf: Buffer, sharedBuffers = false): LoggedTxn {
+  const r = new JuteReader(buf, 0, undefined, sharedBuffers);
   const header = decodeTxnHeader(r);
   if (header.type === OpCode.closeSession) {
     const { txn, digest } = readCloseSession(buf, r);
