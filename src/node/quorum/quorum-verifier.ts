@@ -30,8 +30,9 @@ export function voterCount(qv: QuorumVerifier): number {
 }
 
 export function containsQuorum(qv: QuorumVerifier, sids: Iterable<bigint>): boolean {
+  const distinct = sids instanceof Set ? sids : new Set(sids);
   let agree = 0;
-  for (const sid of new Set(sids)) if (isVoter(qv, sid)) agree++;
+  for (const sid of distinct) if (isVoter(qv, sid)) agree++;
   return agree > voterCount(qv) / 2;
 }
 
@@ -49,8 +50,24 @@ export function containsAllQuorums(
   verifiers: readonly QuorumVerifier[],
   sids: Iterable<bigint>,
 ): boolean {
-  const set = [...sids];
-  return verifiers.every((qv) => containsQuorum(qv, set));
+  const distinct = sids instanceof Set ? sids : new Set(sids);
+  for (const qv of verifiers) if (!containsQuorum(qv, distinct)) return false;
+  return true;
+}
+
+/**
+ * containsAllQuorums(activeVerifiers(committed, lastSeen), sids), building no list: a leader
+ * asks it for every proposal it commits.
+ */
+export function containsActiveQuorums(
+  committed: QuorumVerifier,
+  lastSeen: QuorumVerifier | null,
+  sids: ReadonlySet<bigint>,
+): boolean {
+  if (!containsQuorum(committed, sids)) return false;
+  return (
+    lastSeen === null || lastSeen.version <= committed.version || containsQuorum(lastSeen, sids)
+  );
 }
 
 export function isVoterOfAny(verifiers: readonly QuorumVerifier[], sid: bigint): boolean {

@@ -5,7 +5,12 @@
 import { limits } from '../../../shared/limits.js';
 import type { Random } from '../../../shared/prng.js';
 import { OpCode } from '../../proto/opcodes.js';
-import { activeVerifiers, containsAllQuorums, type QuorumVerifier } from '../quorum-verifier.js';
+import {
+  activeVerifiers,
+  containsActiveQuorums,
+  containsAllQuorums,
+  type QuorumVerifier,
+} from '../quorum-verifier.js';
 import * as d from '../wire/packet-data.js';
 import { PacketType, type QuorumPacket } from '../wire/quorum-packet.js';
 import { epochOf, isEpochStart, makeZxid } from '../wire/zxid.js';
@@ -536,7 +541,7 @@ function tryCommit(s: LeaderState, out: LeaderOutput[]): void {
     const p = s.outstanding.get(next);
     if (!s.allowedToCommit || p === undefined) return;
     if (next <= s.lastPersisted) p.acks.add(s.self);
-    if (!containsAllQuorums(verifiers(s), p.acks)) return;
+    if (!containsActiveQuorums(s.committed, s.lastSeen, p.acks)) return;
     s.outstanding.delete(next);
     s.lastCommitted = next;
     s.committedLog.push(p.txn);
