@@ -37,5 +37,5 @@ EXPOSE 2181 2888 3888 7000 8080 8383
 # node runs as PID 1 with no init: both entry points handle SIGTERM/SIGINT themselves
 # (graceful shutdown), which is all a single-process container needs; no zombies are spawned.
 # The flags are src/node/server/node-flags.ts's (a test keeps them the same).
-ENTRYPOINT ["node", "--initial-old-space-size=128", "/app/bin/zkts"]
+ENTRYPOINT ["node", "--initial-old-space-size=128", "--expose-gc", "/app/bin/zkts"]
 CMD ["server", "--config", "/conf/zoo.cfg"]

@@ -11,7 +11,10 @@ describe('server node flags', () => {
     expect(withServerNodeFlags([])).toEqual([...SERVER_NODE_FLAGS]);
     expect(withServerNodeFlags(['--cpu-prof'])).toEqual(['--cpu-prof', ...SERVER_NODE_FLAGS]);
     const own = ['--initial-old-space-size=64'];
-    expect(withServerNodeFlags(own)).toEqual(own);
+    expect(withServerNodeFlags(own)).toEqual([
+      ...own,
+      ...SERVER_NODE_FLAGS.filter((f) => !f.startsWith('--initial-old-space-size=')),
+    ]);
   });
 
   it('are on the command line of the daemon and ensemble members this program starts', () => {

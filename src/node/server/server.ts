@@ -8,6 +8,7 @@ import { limits } from '../../shared/limits.js';
 import { DataTree } from '../tree/data-tree.js';
 import type { LoggedTxn } from '../proto/types.js';
 import { startClientListener, type ClientListener } from './client-listener.js';
+import { collectRecoveryGarbage } from './recovery-gc.js';
 import { fourLetterWordOf, runFourLetterWord, type FourLetterEnv } from './fourlw.js';
 import { startOpsEndpoints, type OpsSettings, type RunningOpsEndpoints } from './admin-settings.js';
 import { createServerView } from './server-view.js';
@@ -81,6 +82,7 @@ export interface RunningServer {
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
   const { clock, log, store } = opts;
   const tree = await store.recover();
+  collectRecoveryGarbage();
   const committer: Committer = { commit: (t) => store.append(t) };
   const zk = new ZkServer(opts.settings, tree, committer, clock, log);
   if (opts.ensemble) zk.enterDown();
