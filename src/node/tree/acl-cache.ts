@@ -5,8 +5,20 @@ import { OPEN_ACL_UNSAFE } from './acl.js';
 /** The index that means OPEN_ACL_UNSAFE without a map entry (built-in nodes). */
 export const OPEN_ACL_INDEX = -1n;
 
-/** Length-prefixed, so no scheme or id text can make two lists look alike. */
+/** Keys of lists frozen all the way down (fixupAcl's shared world:anyone lists): they cannot change. */
+const frozenKeys = new WeakMap<readonly ACL[], string>();
+
 function keyOf(acl: readonly ACL[]): string {
+  const known = frozenKeys.get(acl);
+  if (known !== undefined) return known;
+  const key = keyOfEntries(acl);
+  if (Object.isFrozen(acl) && acl.every((a) => Object.isFrozen(a) && Object.isFrozen(a.id)))
+    frozenKeys.set(acl, key);
+  return key;
+}
+
+/** Length-prefixed, so no scheme or id text can make two lists look alike. */
+function keyOfEntries(acl: readonly ACL[]): string {
   let key = '';
   for (const a of acl)
     key += `${a.perms}:${a.id.scheme.length}:${a.id.scheme}${a.id.id.length}:${a.id.id};`;

@@ -82,6 +82,19 @@ describe('fixupAcl', () => {
       ],
     });
   });
+  it('answers a lone world:anyone with one shared, frozen list per perms value', () => {
+    const a = fixupAcl([{ perms: 31, id: { scheme: 'world', id: 'anyone' } }], []);
+    const b = fixupAcl([{ perms: 31, id: { scheme: 'world', id: 'anyone' } }], []);
+    expect(a).toEqual({ err: 0, acl: [{ perms: 31, id: world }] });
+    expect(b.acl).toBe(a.acl);
+    expect(Object.isFrozen(a.acl) && Object.isFrozen(a.acl![0]!.id)).toBe(true);
+    expect(() => a.acl!.push({ perms: 1, id: world })).toThrow(TypeError);
+    expect(fixupAcl([{ perms: 1, id: world }], []).acl).toEqual([{ perms: 1, id: world }]);
+    // Perms outside the five bits are kept as given, but not in the shared table.
+    const odd = fixupAcl([{ perms: 1 << 20, id: world }], []);
+    expect(odd.acl).toEqual([{ perms: 1 << 20, id: world }]);
+    expect(Object.isFrozen(odd.acl)).toBe(false);
+  });
   it('empty/null → -114', () => {
     expect(fixupAcl([], []).err).toBe(ErrorCode.invalidAcl);
     expect(fixupAcl(null, []).err).toBe(ErrorCode.invalidAcl);
