@@ -1,6 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OpCode } from '../proto/opcodes.js';
@@ -210,6 +211,35 @@ describe('scanSnapshotFile (a plain file read through a window, twice)', () => {
       }
       await writeFile(file, buf.subarray(0, buf.length - 40));
       expect(() => scanSnapshotFile(file, undefined, 4096)).toThrow(SnapshotFormatError);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('writeSnapshotFile over chunks that share one buffer', () => {
+  it('writes the bytes encodeSnapshot gives, plain and gzipped, with chunks smaller than a record', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zkts-snapchunks-'));
+    try {
+      const tree = sampleTree();
+      const expected = image(tree);
+      const tail = () => ({
+        zxidDigest: { zxid: tree.lastProcessedZxid, digestVersion: 2, digest: tree.digest() },
+        lastProcessedZxid: null,
+      });
+      for (const chunkBytes of [16, 100, 4096]) {
+        const plain = await writeSnapshotFile(dir, 1n, tree.exportSnapshot(), tail, {
+          chunkBytes,
+          fsync: false,
+        });
+        expect((await readFile(plain)).equals(expected)).toBe(true);
+        const gz = await writeSnapshotFile(dir, 2n, tree.exportSnapshot(), tail, {
+          chunkBytes,
+          compression: 'gz',
+          fsync: false,
+        });
+        expect(gunzipSync(await readFile(gz)).equals(expected)).toBe(true);
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
