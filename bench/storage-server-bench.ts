@@ -11,7 +11,7 @@
  * gives fsyncs/s and txns per fsync for both servers alike.
  * Writes bench/results/storage-server-<timestamp>.{json,md}.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -145,6 +145,9 @@ async function main(): Promise<void> {
     flip = !flip;
     for (const target of order) {
       log(`${target}, ${sessions} sessions: starting`);
+      // No cell inherits dirty pages from the one before (a create run leaves ~2 GB of
+      // snapshots), whose writeback would compete with its log's synchronous writes.
+      execFileSync('sync');
       // maxClientCnxns=0: both default to 60 per address; Apache lets a burst of 64 through
       // (its accept thread counts only registered connections), zkts refuses the 61st.
       const config = { maxClientCnxns: '0' };
@@ -217,7 +220,7 @@ async function main(): Promise<void> {
   const md = [
     `# Write throughput through the server, forceSync on — zkts vs Apache ZooKeeper 3.8 (${startedAt})`,
     '',
-    `Machine: ${machine}. 1 KiB set (version -1, random key of ${keys}) and create (unique path), ${inflight} in flight per session, ${warmupSec} s warm-up + ${durationSec} s measured, one run per cell, each server started fresh per session count (bench/load generator), maxClientCnxns=0 on both, Apache with G1 and -Xmx1000m. fsyncs: \`perf stat\` on the server's fdatasync+fsync syscalls over the measured window.`,
+    `Machine: ${machine}. 1 KiB set (version -1, random key of ${keys}) and create (unique path), ${inflight} in flight per session, ${warmupSec} s warm-up + ${durationSec} s measured, one run per cell, each server started fresh per session count after a \`sync\` (bench/load generator), maxClientCnxns=0 on both, Apache with G1 and -Xmx1000m. fsyncs: \`perf stat\` on the server's fdatasync+fsync syscalls over the measured window.`,
     '',
     '| sessions | op | target | ops/s | p50 ms | p99 ms | fsyncs/s | txns/fsync | server cores | machine busy | errors |',
     '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
