@@ -8,7 +8,7 @@
  * default snapCount); after both are populated, restarts alternate between the targets (so a
  * change in machine load hits both alike), each timed on its dataDir from process spawn until the
  * client port answers ruok (and srvr shows a Mode) and a getData of the last created node
- * succeeds, and read the resident memory (VmRSS) holding the tree. Apache runs with the JVM
+ * succeeds, and read the resident memory (VmRSS) holding the tree 3 s later. Apache runs with the JVM
  * settings bench/load/servers.ts uses (G1, -Xmx1000m, as zkServer.sh would give it here).
  * Writes bench/results/restart-<timestamp>.{json,md}.
  */
@@ -147,6 +147,9 @@ async function prepare(target: Target): Promise<Prepared> {
   };
 }
 
+/** How long after a restart's getData the resident memory is read. */
+const rssSettleMs = 3000;
+
 /** One timed restart: spawn → serving → session → getData of the last node; then SIGKILL. */
 async function restartOnce(p: Prepared): Promise<void> {
   const { target } = p.result;
@@ -160,6 +163,9 @@ async function restartOnce(p: Prepared): Promise<void> {
       throw new Error(`${target}: getData after restart: err ${got.header.err}`);
     await c.close();
     p.result.restartMs.push(Math.round(ms));
+    // The idle server holding the tree, not the moment recovery ends (zkts collects the
+    // recovery's buffers a second after it starts serving): both targets wait alike.
+    await new Promise((r) => setTimeout(r, rssSettleMs));
     p.result.rssAfterRestartMiB.push(Math.round(rssKiB(server.pid) / 1024));
     log(`${target}: restart: ${Math.round(ms)} ms, RSS ${p.result.rssAfterRestartMiB.at(-1)} MiB`);
   } finally {
@@ -195,7 +201,7 @@ async function main(): Promise<void> {
   const md = [
     `# Restart time and memory, ${nodes.toLocaleString('en')} znodes of ${payload.length} B — zkts vs Apache ZooKeeper 3.8 (${startedAt})`,
     '',
-    `Machine: ${machine}. Populated with ${clients} sessions × ${lanesPerClient} pipelined creates (src/client), then SIGKILL; both populated first, then restarts alternate between the targets (zkts, Apache, Apache, zkts, …); restart = spawn → ruok/srvr answer (harness polls every ${readinessPollMs} ms) → session → getData of the last node. Apache: G1, -Xmx1000m. Both at default snapCount (100000), so recovery = newest snapshot + log after it.`,
+    `Machine: ${machine}. Populated with ${clients} sessions × ${lanesPerClient} pipelined creates (src/client), then SIGKILL; both populated first, then restarts alternate between the targets (zkts, Apache, Apache, zkts, …); restart = spawn → ruok/srvr answer (harness polls every ${readinessPollMs} ms) → session → getData of the last node; RSS read ${rssSettleMs / 1000} s after that. Apache: G1, -Xmx1000m. Both at default snapCount (100000), so recovery = newest snapshot + log after it.`,
     '',
     '| target | populate creates/s | data files (snap/log, MiB) | restart ms (each) | RSS after restart MiB | RSS after populate MiB |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',

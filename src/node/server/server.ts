@@ -8,7 +8,7 @@ import { limits } from '../../shared/limits.js';
 import { DataTree } from '../tree/data-tree.js';
 import type { LoggedTxn } from '../proto/types.js';
 import { startClientListener, type ClientListener } from './client-listener.js';
-import { collectRecoveryGarbage } from './recovery-gc.js';
+import { collectRecoveryGarbageSoon } from './recovery-gc.js';
 import { fourLetterWordOf, runFourLetterWord, type FourLetterEnv } from './fourlw.js';
 import { startOpsEndpoints, type OpsSettings, type RunningOpsEndpoints } from './admin-settings.js';
 import { createServerView } from './server-view.js';
@@ -82,7 +82,6 @@ export interface RunningServer {
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
   const { clock, log, store } = opts;
   const tree = await store.recover();
-  collectRecoveryGarbage();
   const committer: Committer = { commit: (t) => store.append(t) };
   const zk = new ZkServer(opts.settings, tree, committer, clock, log);
   if (opts.ensemble) zk.enterDown();
@@ -140,6 +139,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   );
   timers.push(setInterval(() => zk.reapContainers(), limits.containerCheckIntervalMs));
   for (const t of timers) t.unref();
+  const recoveryGc = collectRecoveryGarbageSoon();
 
   log.info(
     {
@@ -164,6 +164,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       zk.stopServing();
       await ensemble?.detach();
       for (const t of timers) clearInterval(t);
+      clearTimeout(recoveryGc);
       await listener?.close();
       await ops?.close();
       await store.close();
