@@ -176,8 +176,6 @@ export class JuteReader {
   /**
    * @param maxLengthBytes largest ustring/buffer length accepted (jute.maxbuffer + extrasize);
    *   anything larger, or negative other than -1, is "Unreasonable length".
-   */
-  /**
    * @param sharesBuffers buffer() returns views of `buf` instead of copies: for callers that
    *   keep `buf` unchanged for as long as what they decode lives (a received packet kept as a
    *   txn's payload), where the copy bought nothing.

@@ -232,8 +232,8 @@ export function decodeTxnHeader(r: JuteReader): TxnHeader {
   return { clientId: r.long(), cxid: r.int(), zxid: r.long(), time: r.longNumber(), type: r.int() };
 }
 
-export function decodeTxnPayload(buf: Buffer, sharedBuffers = false): LoggedTxn {
-  const r = new JuteReader(buf, 0, undefined, sharedBuffers);
+export function decodeTxnPayload(buf: Buffer, sharesBuffers = false): LoggedTxn {
+  const r = new JuteReader(buf, 0, undefined, sharesBuffers);
   const header = decodeTxnHeader(r);
   if (header.type === OpCode.closeSession) {
     const { txn, digest } = readCloseSession(buf, r);

@@ -154,12 +154,11 @@ function isAuthenticatedScheme(scheme: string): boolean {
 }
 
 const INVALID_ACL = Object.freeze({ err: ErrorCode.invalidAcl, acl: null });
-/** The valid permission bits: lists with other bits are not kept below. */
-const ALL_PERMS = 31;
 /**
- * fixupAcl's answer for a lone world:anyone entry, by perms: nearly every create carries that
- * list, and building a fresh copy of it per request was a tenth of a server's allocations
- * under creates. Frozen, so a caller that tried to change a shared list would throw.
+ * fixupAcl's answer for a lone world:anyone entry, by perms (the five valid bits only, so a
+ * client cannot grow the table): nearly every create carries that list, and building a fresh
+ * copy of it per request was a tenth of a server's allocations under creates. Frozen, so a
+ * caller that tried to change a shared list would throw.
  */
 const worldAnyoneFixed = new Map<number, { err: 0; acl: ACL[] }>();
 
@@ -185,7 +184,7 @@ export function fixupAcl(
   if (acl.length === 1) {
     const only = acl[0]!;
     const id = only.id as Id | null | undefined;
-    if (id?.scheme === 'world' && id.id === 'anyone' && (only.perms & ~ALL_PERMS) === 0)
+    if (id?.scheme === 'world' && id.id === 'anyone' && (only.perms & ~Perms.all) === 0)
       return worldAnyone(only.perms);
   }
   const unique: ACL[] = [];
