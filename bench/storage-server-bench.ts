@@ -1,6 +1,6 @@
 /**
  * Issue 3 write throughput through the real servers (not a test):
- * `npm run build && node dist/bench/storage-server-bench.js [--duration S --warmup S]` (the load
+ * `npm run build && node dist/bench/storage-server-bench.js [--duration S --warmup S --reps N]` (the load
  * generator starts compiled worker threads, so it cannot run under vite-node).
  *
  * set and create of 1 KiB at 8 and 64 sessions (32 in flight each), forceSync on (both
@@ -29,6 +29,8 @@ function arg(name: string, dflt: number): number {
 }
 const durationSec = arg('duration', 8);
 const warmupSec = arg('warmup', 2);
+/** Runs per cell; each ratio is the zkts median over the Apache median (this VM is noisy). */
+const reps = Math.max(1, Math.floor(arg('reps', 1)));
 const sessionCounts = [8, 64];
 const ops = ['set', 'create'] as const;
 const payloadBytes = 1024;
@@ -123,6 +125,7 @@ async function startZktsUnlimited(): Promise<ServerHandle> {
 
 interface Row {
   target: Target;
+  rep: number;
   sessions: number;
   op: (typeof ops)[number];
   opsPerSec: number;
@@ -139,100 +142,106 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, load average at start ${loadavg()[0]!.toFixed(2)}`;
   const rows: Row[] = [];
-  let flip = false;
-  for (const sessions of sessionCounts) {
-    const order: Target[] = flip ? ['apache', 'zkts'] : ['zkts', 'apache'];
-    flip = !flip;
-    for (const target of order) {
-      log(`${target}, ${sessions} sessions: starting`);
-      // No cell inherits dirty pages from the one before (a create run leaves ~2 GB of
-      // snapshots), whose writeback would compete with its log's synchronous writes.
-      execFileSync('sync');
-      // maxClientCnxns=0: both default to 60 per address; Apache lets a burst of 64 through
-      // (its accept thread counts only registered connections), zkts refuses the 61st.
-      const config = { maxClientCnxns: '0' };
-      const server =
-        target === 'apache'
-          ? await startApacheZk({
-              config,
-              jvmFlags: ['-Xmx1000m', '-XX:-UseSerialGC', '-XX:+UseG1GC'],
-            })
-          : await startZktsUnlimited();
-      try {
-        const root = `/ssb-${sessions}`;
-        await prepareTree(server.connectString, root, keys, payloadBytes);
-        for (const op of ops) {
-          const fsyncs = countFsyncs(server.pid, warmupSec, durationSec, target);
-          const r: LoadResult = await runLoad({
-            host: server.host,
-            port: server.port,
-            op,
-            root,
-            keys,
-            payloadBytes,
-            sessions,
-            inflight,
-            workers: 2,
-            warmupMs: warmupSec * 1000,
-            durationMs: durationSec * 1000,
-            count: null,
-            serverPid: server.pid,
-            tag: `${op}-${sessions}`,
-          });
-          const n = await fsyncs;
-          const fsyncsPerSec = n === null ? null : n / durationSec;
-          const row: Row = {
-            target,
-            sessions,
-            op,
-            opsPerSec: r.opsPerSec,
-            p50Ms: r.p50Ms,
-            p99Ms: r.p99Ms,
-            errors: r.errors,
-            fsyncsPerSec: fsyncsPerSec === null ? null : Math.round(fsyncsPerSec),
-            txnsPerFsync:
-              fsyncsPerSec === null || fsyncsPerSec === 0
-                ? null
-                : Math.round((r.opsPerSec / fsyncsPerSec) * 10) / 10,
-            serverCores: r.cpu.serverCores ?? null,
-            machineBusy: r.cpu.machineBusy,
-          };
-          rows.push(row);
-          log(
-            `  ${op}: ${row.opsPerSec} ops/s, p99 ${row.p99Ms} ms, ${row.fsyncsPerSec ?? '?'} fsyncs/s, ${row.txnsPerFsync ?? '?'} txns/fsync, errors ${row.errors}`,
-          );
+  for (let rep = 1; rep <= reps; rep++)
+    for (const [i, sessions] of sessionCounts.entries()) {
+      // Who goes first alternates between session counts and, for each, between runs.
+      const order: Target[] = (rep + i) % 2 === 1 ? ['zkts', 'apache'] : ['apache', 'zkts'];
+      for (const target of order) {
+        log(`rep ${rep}/${reps}: ${target}, ${sessions} sessions: starting`);
+        // No cell inherits dirty pages from the one before (a create run leaves ~2 GB of
+        // snapshots), whose writeback would compete with its log's synchronous writes.
+        execFileSync('sync');
+        // maxClientCnxns=0: both default to 60 per address; Apache lets a burst of 64 through
+        // (its accept thread counts only registered connections), zkts refuses the 61st.
+        const config = { maxClientCnxns: '0' };
+        const server =
+          target === 'apache'
+            ? await startApacheZk({
+                config,
+                jvmFlags: ['-Xmx1000m', '-XX:-UseSerialGC', '-XX:+UseG1GC'],
+              })
+            : await startZktsUnlimited();
+        try {
+          const root = `/ssb-${sessions}`;
+          await prepareTree(server.connectString, root, keys, payloadBytes);
+          for (const op of ops) {
+            const fsyncs = countFsyncs(server.pid, warmupSec, durationSec, target);
+            const r: LoadResult = await runLoad({
+              host: server.host,
+              port: server.port,
+              op,
+              root,
+              keys,
+              payloadBytes,
+              sessions,
+              inflight,
+              workers: 2,
+              warmupMs: warmupSec * 1000,
+              durationMs: durationSec * 1000,
+              count: null,
+              serverPid: server.pid,
+              tag: `${op}-${sessions}`,
+            });
+            const n = await fsyncs;
+            const fsyncsPerSec = n === null ? null : n / durationSec;
+            const row: Row = {
+              rep,
+              target,
+              sessions,
+              op,
+              opsPerSec: r.opsPerSec,
+              p50Ms: r.p50Ms,
+              p99Ms: r.p99Ms,
+              errors: r.errors,
+              fsyncsPerSec: fsyncsPerSec === null ? null : Math.round(fsyncsPerSec),
+              txnsPerFsync:
+                fsyncsPerSec === null || fsyncsPerSec === 0
+                  ? null
+                  : Math.round((r.opsPerSec / fsyncsPerSec) * 10) / 10,
+              serverCores: r.cpu.serverCores ?? null,
+              machineBusy: r.cpu.machineBusy,
+            };
+            rows.push(row);
+            log(
+              `  ${op}: ${row.opsPerSec} ops/s, p99 ${row.p99Ms} ms, ${row.fsyncsPerSec ?? '?'} fsyncs/s, ${row.txnsPerFsync ?? '?'} txns/fsync, errors ${row.errors}`,
+            );
+          }
+        } finally {
+          await server.stop();
         }
-      } finally {
-        await server.stop();
       }
     }
-  }
-  const find = (t: Target, s: number, op: string) =>
-    rows.find((r) => r.target === t && r.sessions === s && r.op === op)!;
+  const opsOf = (t: Target, s: number, op: string) =>
+    rows.filter((r) => r.target === t && r.sessions === s && r.op === op).map((r) => r.opsPerSec);
+  const round2 = (x: number) => Math.round(x * 100) / 100;
   const ratios = sessionCounts.flatMap((s) =>
-    ops.map((op) => ({
-      sessions: s,
-      op,
-      ratio:
-        Math.round((find('zkts', s, op).opsPerSec / find('apache', s, op).opsPerSec) * 100) / 100,
-    })),
+    ops.map((op) => {
+      const z = opsOf('zkts', s, op);
+      const a = opsOf('apache', s, op);
+      return {
+        sessions: s,
+        op,
+        ratio: round2(median(z) / median(a)),
+        perRep: z.map((v, i) => round2(v / a[i]!)),
+      };
+    }),
   );
   const md = [
     `# Write throughput through the server, forceSync on — zkts vs Apache ZooKeeper 3.8 (${startedAt})`,
     '',
-    `Machine: ${machine}. 1 KiB set (version -1, random key of ${keys}) and create (unique path), ${inflight} in flight per session, ${warmupSec} s warm-up + ${durationSec} s measured, one run per cell, each server started fresh per session count after a \`sync\` (bench/load generator), maxClientCnxns=0 on both, Apache with G1 and -Xmx1000m. fsyncs: \`perf stat\` on the server's fdatasync+fsync syscalls over the measured window.`,
+    `Machine: ${machine}. 1 KiB set (version -1, random key of ${keys}) and create (unique path), ${inflight} in flight per session, ${warmupSec} s warm-up + ${durationSec} s measured, ${reps} run(s) per cell, target order alternating, each server started fresh per session count and run after a \`sync\` (bench/load generator), maxClientCnxns=0 on both, Apache with G1 and -Xmx1000m. fsyncs: \`perf stat\` on the server's fdatasync+fsync syscalls over the measured window.`,
     '',
-    '| sessions | op | target | ops/s | p50 ms | p99 ms | fsyncs/s | txns/fsync | server cores | machine busy | errors |',
-    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| rep | sessions | op | target | ops/s | p50 ms | p99 ms | fsyncs/s | txns/fsync | server cores | machine busy | errors |',
+    '| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.sessions} | ${r.op} | ${r.target === 'zkts' ? 'zkts' : 'Apache 3.8'} | ${r.opsPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.fsyncsPerSec ?? 'n/a'} | ${r.txnsPerFsync ?? 'n/a'} | ${r.serverCores?.toFixed(2) ?? '?'} | ${(r.machineBusy * 100).toFixed(0)} % | ${r.errors} |`,
+        `| ${r.rep} | ${r.sessions} | ${r.op} | ${r.target === 'zkts' ? 'zkts' : 'Apache 3.8'} | ${r.opsPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.fsyncsPerSec ?? 'n/a'} | ${r.txnsPerFsync ?? 'n/a'} | ${r.serverCores?.toFixed(2) ?? '?'} | ${(r.machineBusy * 100).toFixed(0)} % | ${r.errors} |`,
     ),
     '',
-    'zkts/Apache ops/s (aim ≥ 1.5×):',
+    `zkts/Apache ops/s, median over median of ${reps} run(s) (aim ≥ 1.5×):`,
     ...ratios.map(
       (x) =>
-        `- ${x.op} at ${x.sessions} sessions: ${x.ratio}× — ${x.ratio >= 1.5 ? 'met' : 'NOT met'}`,
+        `- ${x.op} at ${x.sessions} sessions: ${x.ratio}×${reps > 1 ? ` (each run: ${x.perRep.join(', ')})` : ''} — ${x.ratio >= 1.5 ? 'met' : 'NOT met'}`,
     ),
     '',
   ].join('\n');
@@ -242,7 +251,7 @@ async function main(): Promise<void> {
   writeFileSync(
     `${base}.json`,
     JSON.stringify(
-      { startedAt, machine, durationSec, warmupSec, inflight, rows, ratios },
+      { startedAt, machine, durationSec, warmupSec, inflight, reps, rows, ratios },
       null,
       2,
     ) + '\n',
@@ -250,6 +259,12 @@ async function main(): Promise<void> {
   writeFileSync(`${base}.md`, md);
   log(`wrote ${base}.json and ${base}.md`);
   process.stdout.write(md);
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 main().catch((err: unknown) => {
