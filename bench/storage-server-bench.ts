@@ -12,16 +12,14 @@
  * Writes bench/results/storage-server-<timestamp>.{json,md}.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { runLoad, type LoadResult } from './load/generator.js';
 import { prepareTree } from './load/prepare.js';
 import { repoRoot, type Target } from './load/servers.js';
 import { startApacheZk } from '../test/support/apache-zk.js';
-import { freePort } from '../test/support/ports.js';
-import { spawnServer, type ServerHandle } from '../test/support/process-group.js';
-import { withServerNodeFlags } from '../src/node/server/node-flags.js';
+import { startZkts } from '../test/support/zkts-server.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -90,39 +88,6 @@ function countFsyncs(
   });
 }
 
-/** zkts from dist/ (as bench/load/servers.ts starts it), with maxClientCnxns=0. */
-async function startZktsUnlimited(): Promise<ServerHandle> {
-  const host = '127.0.0.1';
-  const port = await freePort(host);
-  const confDir = mkdtempSync(join(tmpdir(), 'zkts-ssb-conf-'));
-  const dataDir = mkdtempSync(join(tmpdir(), 'zkts-ssb-data-'));
-  const cfgFile = join(confDir, 'zoo.cfg');
-  writeFileSync(
-    cfgFile,
-    [
-      'tickTime=2000',
-      `dataDir=${dataDir}`,
-      `clientPort=${port}`,
-      `clientPortAddress=${host}`,
-      '4lw.commands.whitelist=*',
-      'admin.enableServer=false',
-      'maxClientCnxns=0',
-      '',
-    ].join('\n'),
-  );
-  return spawnServer({
-    name: 'zkts',
-    command: process.execPath,
-    args: [...withServerNodeFlags([]), join(repoRoot(), 'bin/zkts'), 'server', '--config', cfgFile],
-    host,
-    port,
-    dataDir,
-    logFile: join(confDir, 'stdout.log'),
-    cleanup: [confDir, dataDir],
-    startTimeoutMs: 30_000,
-  });
-}
-
 interface Row {
   target: Target;
   rep: number;
@@ -160,7 +125,7 @@ async function main(): Promise<void> {
                 config,
                 jvmFlags: ['-Xmx1000m', '-XX:-UseSerialGC', '-XX:+UseG1GC'],
               })
-            : await startZktsUnlimited();
+            : await startZkts({ config });
         try {
           const root = `/ssb-${sessions}`;
           await prepareTree(server.connectString, root, keys, payloadBytes);
