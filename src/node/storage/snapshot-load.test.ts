@@ -99,6 +99,41 @@ describe('decodeSnapshotForLoad + DataTree.fromSnapshot (records read in place)'
     expect(viaRaw.sessions).toEqual(tree.sessions);
   });
 
+  it('finds parents off the previous path too: records out of pre-order, repeated paths', () => {
+    const tree = sampleTree();
+    const exported = tree.exportSnapshot();
+    const nodes = [...exported.nodes];
+    const at = (path: string) => nodes.find((n) => n.path === path)!;
+    // Parents still come first, but siblings interleave and a path repeats (the later wins).
+    const order = [
+      '',
+      '/zookeeper',
+      '/zookeeper/quota',
+      '/a',
+      '/c',
+      '/a/é-ü',
+      '/c/child',
+      '/a/null',
+    ];
+    const shuffled = [
+      ...order.map(at),
+      { ...at('/a/é-ü'), data: Buffer.from('second') },
+      ...nodes.filter((n) => !order.includes(n.path)),
+    ];
+    const buf = encodeSnapshot(
+      { sessions: exported.sessions, acls: exported.acls, nodes: shuffled },
+      { zxidDigest: null, lastProcessedZxid: null },
+    );
+    const viaRaw = DataTree.fromSnapshot(decodeSnapshotForLoad(buf));
+    const viaNodes = DataTree.fromSnapshot(decodeSnapshot(buf));
+    expect(dump(viaRaw)).toEqual(dump(viaNodes));
+    expect(viaRaw.getNode('/a/é-ü')!.data!.toString()).toBe('second');
+    expect(viaRaw.children('/a')).toEqual(viaNodes.children('/a'));
+    expect(viaRaw.digest()).toBe(viaRaw.recomputeDigest());
+    expect(viaRaw.approximateDataSize()).toBe(viaNodes.approximateDataSize());
+    expect(viaRaw.nodeCount()).toBe(tree.nodeCount());
+  });
+
   it('a loaded tree keeps working: writes after the load keep the digest exact', () => {
     const h = new Harness(DataTree.fromSnapshot(decodeSnapshotForLoad(image(sampleTree()))));
     h.zxid = 1000n;

@@ -67,6 +67,8 @@ export interface ApplyResult {
 const CONFIG_NODE = '/zookeeper/config';
 const QUOTA_PREFIX = `${QUOTA_ROOT}/`;
 const LIMIT_SUFFIX = `/${LIMIT_NODE}`;
+const QUOTA_PREFIX_BYTES = Buffer.from(QUOTA_PREFIX);
+const SLASH_BYTE = 0x2f;
 /** Digests summed as doubles stay exact below 2^53: flush to the bigint sum well before. */
 const DIGEST_FLUSH_EVERY = 1 << 20;
 const BARE: unique symbol = Symbol('bare tree');
@@ -195,13 +197,13 @@ export class DataTree {
   childNamesAt(id: number): string[] {
     const t = this.table;
     const out: string[] = [];
-    for (let c = t.firstChild(id); c !== NONE; c = t.nextSibling(c)) out.push(nameOf(t.paths[c]!));
+    for (let c = t.firstChild(id); c !== NONE; c = t.nextSibling(c)) out.push(t.nameOf(c));
     return out;
   }
 
   /** @internal */
   hasChild(id: number, name: string): boolean {
-    return this.table.find(childPath(this.table.paths[id]!, name)) !== NONE;
+    return this.table.find(childPath(this.table.pathOf(id), name)) !== NONE;
   }
 
   private idOf(path: string): number {
@@ -236,7 +238,7 @@ export class DataTree {
     const fresh = new DataSlab();
     const t = this.table;
     for (let id = 0; id < t.idLimit(); id++) {
-      if (t.paths[id] === undefined || t.dataLen[id]! <= 0) continue;
+      if (!t.has(id) || t.dataLen[id]! <= 0) continue;
       t.dataAddr[id] = fresh.store(old.view(t.dataAddr[id]!, t.dataLen[id]!));
     }
     old.handChunksTo(fresh);
@@ -252,8 +254,7 @@ export class DataTree {
 
   /** A new row linked under parent (NONE for the root); fields zero, data null. */
   private addNode(path: string, parent: number): number {
-    const id = this.table.add(path);
-    if (parent !== NONE) this.table.appendChild(parent, id);
+    const id = this.table.add(path, parent);
     this.markPending(id);
     this.dataSize += path.length;
     return id;
@@ -295,14 +296,13 @@ export class DataTree {
     this.dataSize += this.dataLengthAt(id);
   }
 
-  private removeNode(id: number, parent: number): void {
+  private removeNode(id: number, path: string): void {
     const t = this.table;
     this.dropDigest(id);
     this.pendingDigests--;
-    this.dataSize -= t.paths[id]!.length + this.dataLengthAt(id);
+    this.dataSize -= path.length + this.dataLengthAt(id);
     if (t.dataLen[id]! > 0) this.slab.release(t.dataAddr[id]!, t.dataLen[id]!);
     t.dataLen[id] = -1;
-    t.removeChild(parent, id);
     t.delete(id);
   }
 
@@ -415,8 +415,7 @@ export class DataTree {
       const ids = this.dirtyIds;
       this.dirtyIds = [];
       const t = this.table;
-      for (const id of ids)
-        if (t.paths[id] !== undefined && (t.flags[id]! & DIGEST_OK) === 0) this.addDigest(id);
+      for (const id of ids) if (t.has(id) && (t.flags[id]! & DIGEST_OK) === 0) this.addDigest(id);
       if (this.pendingDigests !== 0)
         throw new Error(
           `digest bookkeeping broken: ${this.pendingDigests} pending node(s) missing from the changed list`,
@@ -457,7 +456,7 @@ export class DataTree {
     let done = 0;
     let id = firstId;
     for (; id < t.idLimit() && done < maxNodes && this.pendingDigests > 0; id++) {
-      if (t.paths[id] === undefined || (t.flags[id]! & DIGEST_OK) !== 0) continue;
+      if (!t.has(id) || (t.flags[id]! & DIGEST_OK) !== 0) continue;
       const d = this.digester.digest(t, this.slab, id);
       t.digest[id] = d;
       t.flags[id] = t.flags[id]! | DIGEST_OK;
@@ -479,8 +478,7 @@ export class DataTree {
     const t = this.table;
     let sum = 0n;
     for (let id = 0; id < t.idLimit(); id++) {
-      const p = t.paths[id];
-      if (p !== undefined) sum += BigInt(nodeDigest(p, this.dataAt(id), this.statAt(id)));
+      if (t.has(id)) sum += BigInt(nodeDigest(t.pathOf(id), this.dataAt(id), this.statAt(id)));
     }
     return BigInt.asIntN(64, sum);
   }
@@ -783,7 +781,7 @@ export class DataTree {
     const dataLength = this.dataLengthAt(id);
     this.aclCache.removeUsage(BigInt(this.table.aclIndex[id]!));
     this.mutate(parent, () => {
-      this.removeNode(id, parent);
+      this.removeNode(id, path);
       const z = BigInt.asIntN(64, zxid);
       if (z > this.table.zxids[parent * 3 + 2]!) this.table.zxids[parent * 3 + 2] = z;
     });
@@ -846,7 +844,8 @@ export class DataTree {
           aclIndex: tree.aclIndexAt(id),
           stat: tree.statAt(id),
         };
-        for (let c = t.lastChild(id); c !== NONE; c = t.prevSibling(c)) stack.push(t.paths[c]!);
+        for (let c = t.lastChild(id); c !== NONE; c = t.prevSibling(c))
+          stack.push(childPath(path, t.nameOf(c)));
       }
     };
     return { sessions, acls, nodes: walk(this), recordWriter: () => this.recordWriter() };
@@ -868,11 +867,11 @@ export class DataTree {
       while (paths.length > 0) {
         const path = paths.pop()!;
         const pushed = ids.pop()!;
-        const id = t.paths[pushed] === path ? pushed : t.find(path);
+        const id = t.isPathPrefix(pushed, path, path.length) ? pushed : t.find(path);
         if (id === NONE) continue; // removed during a fuzzy walk
         this.writeRecord(w, id, path === '/' ? '' : path);
         for (let c = t.lastChild(id); c !== NONE; c = t.prevSibling(c)) {
-          paths.push(t.paths[c]!);
+          paths.push(childPath(path, t.nameOf(c)));
           ids.push(c);
         }
         if (w.length >= untilLength) return paths.length > 0;
@@ -946,10 +945,9 @@ export class DataTree {
    */
   private loadRaw(raw: RawSnapshotNodes): void {
     const aclUses = new Map<number, number>();
-    // Ancestors of the last node: in Apache's pre-order the parent is found here.
-    const ancestors: number[] = [];
+    const chain: LoadChain = { ids: [], bytes: Buffer.alloc(256), len: 0 };
     for (const { buf, start, end } of raw.segments())
-      this.loadRecords(buf, start, end, ancestors, aclUses);
+      this.loadRecords(buf, start, end, chain, aclUses);
     for (const [index, uses] of aclUses) {
       if (!this.aclCache.has(BigInt(index)))
         throw new Error(`snapshot names missing ACL index ${index}`);
@@ -957,11 +955,15 @@ export class DataTree {
     }
   }
 
+  /**
+   * Paths stay bytes here: a string is made only for the few nodes an index keeps by path
+   * (ephemerals, quotas) and for errors.
+   */
   private loadRecords(
     buf: Buffer,
     start: number,
     end: number,
-    ancestors: number[],
+    chain: LoadChain,
     aclUses: Map<number, number>,
   ): void {
     const t = this.table;
@@ -970,7 +972,8 @@ export class DataTree {
       const recordAt = off;
       const pathLen = buf.readInt32BE(off);
       off += 4;
-      const path = pathLen === 0 ? '/' : buf.toString('utf8', off, off + pathLen);
+      const pathAt = off;
+      const pathText = () => (pathLen === 0 ? '/' : buf.toString('utf8', pathAt, pathAt + pathLen));
       off += pathLen;
       const dataLen = buf.readInt32BE(off);
       off += 4;
@@ -979,26 +982,41 @@ export class DataTree {
       const aclHi = buf.readInt32BE(off);
       const aclLo = buf.readInt32BE(off + 4);
       if (aclHi !== aclLo >> 31)
-        throw new Error(`snapshot node ${path} (offset ${recordAt}): ACL index out of range`);
+        throw new Error(`snapshot node ${pathText()} (offset ${recordAt}): ACL index out of range`);
       off += 8;
-      let parent = NONE;
-      if (path !== '/') {
-        const slash = path.lastIndexOf('/');
-        while (
-          ancestors.length > 0 &&
-          !isParentOf(t.paths[ancestors[ancestors.length - 1]!]!, path, slash)
-        )
-          ancestors.pop();
-        if (ancestors.length > 0) parent = ancestors[ancestors.length - 1]!;
-        else {
-          parent = t.find(slash === 0 ? '/' : path.slice(0, slash));
-          if (parent === NONE)
-            throw new Error(`snapshot node ${path} (offset ${recordAt}) comes before its parent`);
-          ancestors.push(parent);
+      let id: number;
+      if (pathLen === 0) {
+        id = this.placeLoaded('/', NONE);
+        chain.ids.length = 0;
+        chain.ids.push(id);
+        chain.len = 0;
+      } else {
+        let depth = 0;
+        let slash = 0;
+        let ascii = true;
+        for (let i = 0; i < pathLen; i++) {
+          const b = buf[pathAt + i]!;
+          if (b === SLASH_BYTE) {
+            depth++;
+            slash = i;
+          } else if (b >= 0x80) ascii = false;
         }
+        const parent = this.loadedParent(buf, pathAt, slash, depth, chain, pathText, recordAt);
+        id = t.findOrAddBytes(buf, pathAt, pathLen, parent);
+        if (id < 0) {
+          id = -id - 2;
+          this.dataSize -= this.dataLengthAt(id);
+        } else {
+          this.pendingDigests++;
+          this.dataSize += ascii ? pathLen : pathText().length;
+        }
+        chain.ids.length = depth;
+        chain.ids.push(id);
+        if (pathLen > chain.bytes.length) chain.bytes = Buffer.alloc(pathLen * 2);
+        const prev = chain.bytes;
+        for (let i = 0; i < pathLen; i++) prev[i] = buf[pathAt + i]!;
+        chain.len = pathLen;
       }
-      const id = this.placeLoaded(path, parent);
-      ancestors.push(id);
       aclUses.set(aclLo, (aclUses.get(aclLo) ?? 0) + 1);
       t.aclIndex[id] = aclLo;
       // StatPersisted: czxid mzxid ctime mtime version cversion aversion ephemeralOwner pzxid
@@ -1027,8 +1045,44 @@ export class DataTree {
         t.dataLen[id] = dataLen;
         this.dataSize += dataLen;
       }
-      this.indexLoaded(path, id);
+      if (t.owners.has(id) || startsWithBytes(buf, pathAt, pathLen, QUOTA_PREFIX_BYTES))
+        this.indexLoaded(pathText(), id);
     }
+  }
+
+  /**
+   * The parent of a loaded path whose last "/" is at `slash` and which has `depth` slashes.
+   * Apache writes parents before children (pre-order), so the parent is almost always on the
+   * previous path's chain of ancestors: a byte compare with that path finds it, with no hash
+   * lookup. Otherwise it is looked up, and the chain is rebuilt from it.
+   */
+  private loadedParent(
+    buf: Buffer,
+    pathAt: number,
+    slash: number,
+    depth: number,
+    chain: LoadChain,
+    pathText: () => string,
+    recordAt: number,
+  ): number {
+    const prev = chain.bytes;
+    if (
+      chain.ids.length >= depth &&
+      chain.len >= slash &&
+      (chain.len === slash || prev[slash] === SLASH_BYTE) &&
+      sameBytes(prev, buf, pathAt, slash)
+    )
+      return chain.ids[depth - 1]!;
+    const path = pathText();
+    const parent = this.table.find(slash === 0 ? '/' : path.slice(0, path.lastIndexOf('/')));
+    if (parent === NONE)
+      throw new Error(`snapshot node ${path} (offset ${recordAt}) comes before its parent`);
+    chain.ids.length = 0;
+    for (let n = parent; n !== NONE; n = this.table.parentOf(n)) chain.ids.push(n);
+    chain.ids.reverse();
+    if (chain.ids.length !== depth)
+      throw new Error(`snapshot node ${path}: parent found at depth ${chain.ids.length - 1}`);
+    return parent;
   }
 
   /**
@@ -1041,13 +1095,12 @@ export class DataTree {
       parent = this.table.find(parentOf(path));
       if (parent === NONE) throw new Error(`snapshot node ${path} comes before its parent`);
     }
-    const id = this.table.findOrAdd(path);
+    const id = this.table.findOrAdd(path, parent);
     if (id < 0) {
       const existing = -id - 2;
       this.dataSize -= this.dataLengthAt(existing);
       return existing;
     }
-    if (parent !== NONE) this.table.appendChild(parent, id);
     this.pendingDigests++;
     this.dataSize += path.length;
     return id;
@@ -1061,8 +1114,21 @@ export class DataTree {
   }
 }
 
-/** True when `parent` is the parent of `path`, whose last "/" is at `slash`. */
-function isParentOf(parent: string, path: string, slash: number): boolean {
-  if (slash === 0) return parent === '/';
-  return parent.length === slash && path.startsWith(parent);
+/** A snapshot load's last path (bytes) and the ids of its ancestors by depth (root first). */
+interface LoadChain {
+  ids: number[];
+  bytes: Buffer;
+  len: number;
+}
+
+function startsWithBytes(buf: Buffer, at: number, len: number, prefix: Buffer): boolean {
+  return (
+    len >= prefix.length && buf.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0
+  );
+}
+
+/** a[0, len) equals b[at, at + len); a loop beats Buffer#compare's call for short paths. */
+function sameBytes(a: Uint8Array, b: Uint8Array, at: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (a[i] !== b[at + i]) return false;
+  return true;
 }

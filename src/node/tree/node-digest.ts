@@ -7,20 +7,27 @@ import { offsetOf, type DataSlab } from './data-slab.js';
 import { HI, LO, type NodeTable } from './node-table.js';
 
 const TWO_32 = 4294967296;
+/** Nodes under /zookeeper/ are left out of the digest (DigestCalculator). */
+const ZK_PREFIX = Buffer.from('/zookeeper/');
 
 export class NodeDigester {
   private readonly stat = Buffer.alloc(60);
   private pathBytes = Buffer.alloc(1024);
 
   digest(t: NodeTable, slab: DataSlab, id: number): number {
-    const path = t.paths[id]!;
-    if (path.startsWith('/zookeeper/')) return 0;
-    let c = 0;
-    if (path !== '/') {
-      if (path.length * 3 > this.pathBytes.length) this.pathBytes = Buffer.alloc(path.length * 3);
-      const n = this.pathBytes.write(path, 'utf8');
-      c = crc32(this.pathBytes.subarray(0, n));
+    let n = t.writePath(id, this.pathBytes);
+    if (n < 0) {
+      this.pathBytes = Buffer.alloc(-n * 2);
+      n = t.writePath(id, this.pathBytes);
     }
+    const path = this.pathBytes;
+    if (
+      n > ZK_PREFIX.length &&
+      path.compare(ZK_PREFIX, 0, ZK_PREFIX.length, 0, ZK_PREFIX.length) === 0
+    )
+      return 0;
+    let c = 0;
+    if (n > 1) c = crc32(path.subarray(0, n));
     const len = t.dataLen[id]!;
     if (len > 0) {
       const addr = t.dataAddr[id]!;

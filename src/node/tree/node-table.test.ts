@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { DataSlab } from './data-slab.js';
 import { NONE, NodeTable } from './node-table.js';
 
+/** Parents before children: the paths of a small tree, some names non-ASCII. */
+const NAMES = ['a', 'b', 'ü', '日本', 'x'.repeat(200)];
+
 describe('NodeTable', () => {
   it('finds, adds and deletes like a Map, through index growth and id reuse', () => {
     fc.assert(
@@ -10,42 +13,126 @@ describe('NodeTable', () => {
         fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 300 })), { maxLength: 600 }),
         (ops) => {
           const t = new NodeTable();
+          const root = t.add('/', NONE);
           const model = new Map<string, number>();
           for (const [add, k] of ops) {
             const path = `/p${k}`;
             if (add) {
-              const id = t.findOrAdd(path);
+              const id = t.findOrAdd(path, root);
               if (model.has(path)) expect(id).toBe(-(model.get(path)! + 2));
               else {
                 expect(id).toBeGreaterThanOrEqual(0);
                 expect(t.dataLen[id]).toBe(-1);
                 expect(t.firstChild(id)).toBe(NONE);
                 expect(t.childCount(id)).toBe(0);
+                expect(t.parentOf(id)).toBe(root);
                 model.set(path, id);
               }
             } else if (model.has(path)) {
               t.delete(model.get(path)!);
               model.delete(path);
             }
-            expect(t.count()).toBe(model.size);
+            expect(t.count()).toBe(model.size + 1);
           }
           for (let k = 0; k <= 300; k++) expect(t.find(`/p${k}`)).toBe(model.get(`/p${k}`) ?? NONE);
+          expect(t.childCount(root)).toBe(model.size);
         },
       ),
       { numRuns: 100 },
     );
   });
 
+  it('keeps names and paths of a nested tree, non-ASCII ones too, through deletes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.boolean(),
+            fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 4 }),
+          ),
+          {
+            maxLength: 200,
+          },
+        ),
+        (ops) => {
+          const t = new NodeTable();
+          const root = t.add('/', NONE);
+          const model = new Map<string, number>([['/', root]]);
+          for (const [add, segments] of ops) {
+            const path = `/${segments.join('/')}`;
+            const parentPath = segments.length === 1 ? '/' : `/${segments.slice(0, -1).join('/')}`;
+            const parent = model.get(parentPath);
+            if (add && parent !== undefined && !model.has(path))
+              model.set(path, t.add(path, parent));
+            const id = model.get(path);
+            const leaf =
+              id !== undefined && [...model.keys()].every((p) => !p.startsWith(`${path}/`));
+            if (!add && id !== undefined && leaf) {
+              t.delete(id);
+              model.delete(path);
+            }
+          }
+          for (const [path, id] of model) {
+            expect(t.find(path)).toBe(id);
+            expect(t.pathOf(id)).toBe(path);
+            expect(t.nameOf(id)).toBe(path === '/' ? '' : path.slice(path.lastIndexOf('/') + 1));
+            const bytes = Buffer.alloc(2048);
+            const n = t.writePath(id, bytes);
+            expect(bytes.toString('utf8', 0, n)).toBe(path);
+            expect(t.writePath(id, Buffer.alloc(0))).toBe(-Buffer.byteLength(path));
+            const slash = path.lastIndexOf('/');
+            if (path !== '/') expect(t.isPathPrefix(t.parentOf(id), path, slash)).toBe(true);
+            expect(t.find(`${path}/zz`)).toBe(NONE);
+          }
+          expect(t.count()).toBe(model.size);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('tells a path from its prefixes and extensions', () => {
+    const t = new NodeTable();
+    const root = t.add('/', NONE);
+    const a = t.add('/a', root);
+    const ab = t.add('/a/b', a);
+    const abc = t.add('/abc', root);
+    expect(t.find('/a/b')).toBe(ab);
+    expect(t.find('/ab')).toBe(NONE);
+    expect(t.find('/a/bc')).toBe(NONE);
+    expect(t.find('/abc')).toBe(abc);
+    expect(t.isPathPrefix(a, '/a/b', 2)).toBe(true);
+    expect(t.isPathPrefix(abc, '/a/b', 2)).toBe(false);
+    expect(t.isPathPrefix(root, '/a', 0)).toBe(true);
+    expect(t.isPathPrefix(a, '/a', 0)).toBe(false);
+    expect(() => t.add('/c', NONE)).toThrow(/added under no parent/);
+    expect(() => t.add('/a', root)).toThrow(/exists already/);
+  });
+
+  it('reuses the name arena: steady creates and deletes do not grow it without bound', () => {
+    const t = new NodeTable();
+    const root = t.add('/', NONE);
+    const name = 'n'.repeat(100);
+    const live: number[] = [];
+    for (let i = 0; i < 200_000; i++) {
+      live.push(t.add(`/${name}${i}`, root));
+      if (live.length > 100) t.delete(live.shift()!);
+    }
+    expect(t.count()).toBe(101);
+    for (const id of live) expect(t.pathOf(id).startsWith(`/${name}`)).toBe(true);
+    expect(t.find(`/${name}199999`)).toBe(live[live.length - 1]);
+    expect(t.nameArenaBytes()).toBeLessThan(8 << 20);
+  });
+
   it('keeps children in insertion order through removals', () => {
     const t = new NodeTable();
-    const root = t.add('/');
-    const ids = ['a', 'b', 'c', 'd'].map((n) => t.add(`/${n}`));
-    for (const id of ids) t.appendChild(root, id);
-    t.removeChild(root, ids[0]!);
-    t.removeChild(root, ids[2]!);
+    const root = t.add('/', NONE);
+    const ids = ['a', 'b', 'c', 'd'].map((n) => t.add(`/${n}`, root));
+    t.delete(ids[0]!);
+    t.delete(ids[2]!);
     const names: string[] = [];
-    for (let c = t.firstChild(root); c !== NONE; c = t.nextSibling(c)) names.push(t.paths[c]!);
-    expect(names).toEqual(['/b', '/d']);
+    for (let c = t.firstChild(root); c !== NONE; c = t.nextSibling(c)) names.push(t.nameOf(c));
+    expect(names).toEqual(['b', 'd']);
     expect(t.childCount(root)).toBe(2);
     expect(t.lastChild(root)).toBe(ids[3]);
   });

@@ -1,9 +1,12 @@
 /**
  * Znodes as rows of typed-array columns indexed by a small integer id: no object, no bigint
- * and no Set per node, so a million nodes cost a few dozen bytes each beyond their path and
- * data, and the garbage collector has almost nothing to trace. Paths are found through an
- * open-addressing hash index over the path strings (one string per node, also used for the
- * child names). Children form an insertion-ordered doubly linked list per parent.
+ * and no string per node, so a million nodes cost a few dozen bytes each beyond their data,
+ * and the garbage collector has almost nothing to trace. A node keeps only its own name (UTF-8
+ * bytes in one arena) and its parent; a path is found through an open-addressing hash index
+ * over whole-path hashes and checked by walking up the parents. Keeping one string per path
+ * cost about 40 bytes per node at 1M nodes (the string, its slot in an array, and the GC
+ * tracing both), a tenth of the server's memory. Children form an insertion-ordered doubly
+ * linked list per parent.
  */
 
 /** Word order of a 64-bit value seen as two int32s on this machine. */
@@ -15,6 +18,10 @@ export const NONE = -1;
 
 /** flags bits */
 export const DIGEST_OK = 1;
+/** Set while the id holds a node (clear for a free id). */
+const LIVE = 2;
+
+const SLASH = 0x2f;
 
 // link column offsets (stride LINKS)
 const FIRST = 0;
@@ -24,16 +31,38 @@ const PREV = 3;
 const COUNT = 4;
 const LINKS = 5;
 
-/** murmur3 fmix over FNV-1a: linear probing needs well-spread low bits. */
-export function hashPath(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+/** Name offsets are uint32. */
+const MAX_NAME_ARENA_BYTES = 2 ** 32 - 1;
+/** Rewriting the name arena is not worth it below this much garbage. */
+const MIN_NAME_GARBAGE_BYTES = 1 << 20;
+
+/** FNV-1a then murmur3's fmix over bytes [0, len): linear probing needs well-spread low bits. */
+function hashBytes(b: Uint8Array, len: number): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < len; i++) h = Math.imul(h ^ b[i]!, FNV_PRIME);
+  return mix(h);
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+function mix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/** Bytes a varint of n takes (name lengths are stored as LEB128 before the name). */
+function varintBytes(n: number): number {
+  let k = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    k++;
+  }
+  return k;
 }
 
 export class NodeTable {
@@ -53,13 +82,24 @@ export class NodeTable {
   flags = new Uint8Array(0);
   private hashes = new Uint32Array(0);
   private links = new Int32Array(0);
-  /** Path per id ("/" for the root); undefined for a free id. */
-  readonly paths: (string | undefined)[] = [];
+  /** NONE for the root (and free ids). */
+  private parents = new Int32Array(0);
+  /** Where each node's name record (varint length, UTF-8 bytes) starts in `names`. */
+  private nameAt = new Uint32Array(0);
+  private names = Buffer.alloc(4096);
+  private namesFill = 0;
+  /** Bytes of name records whose node was deleted. */
+  private namesGarbage = 0;
   /** Non-zero ephemeralOwner values (most nodes have none). */
   readonly owners = new Map<number, bigint>();
   private readonly freeIds: number[] = [];
   private index = new Int32Array(16);
   private size = 0;
+  /** Highest id ever used + 1. */
+  private highestId = 0;
+  /** The UTF-8 bytes of the path being looked up (find, findOrAdd). */
+  private key = Buffer.alloc(256);
+  private keyLen = 0;
 
   constructor(expectedNodes = 16) {
     this.grow(Math.max(16, expectedNodes));
@@ -70,64 +110,90 @@ export class NodeTable {
     return this.size;
   }
 
-  /** Highest id ever used + 1 (ids below it may be free: paths[id] is undefined then). */
+  /** Highest id ever used + 1 (ids below it may be free: see has). */
   idLimit(): number {
-    return this.paths.length;
+    return this.highestId;
+  }
+
+  /** True while `id` holds a node. */
+  has(id: number): boolean {
+    return (this.flags[id]! & LIVE) !== 0;
+  }
+
+  parentOf(id: number): number {
+    return this.parents[id]!;
   }
 
   find(path: string): number {
-    const h = hashPath(path);
+    const h = this.setKey(path);
     const mask = this.index.length - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const slot = this.index[i]!;
       if (slot === 0) return NONE;
       const id = slot - 1;
-      if (this.hashes[id] === h && this.paths[id] === path) return id;
+      if (this.hashes[id] === h && this.isKey(id)) return id;
     }
   }
 
-  /** A new node with every field zero, no data and no children; the path must be absent. */
-  add(path: string): number {
-    const id = this.findOrAdd(path);
+  /**
+   * A new node linked as the last child of `parent` (NONE only for the root "/"), every
+   * field zero, no data and no children; the path must be absent.
+   */
+  add(path: string, parent: number): number {
+    const id = this.findOrAdd(path, parent);
     if (id < 0) throw new Error(`node ${path} exists already`);
     return id;
   }
 
   /**
-   * One hash and probe for both cases: the id of a new node (fields zero, no data, no
-   * children), or -(id + 2) of the node already at `path`.
+   * One hash and probe for both cases: the id of a new node (as add makes it), or -(id + 2)
+   * of the node already at `path`.
    */
-  findOrAdd(path: string): number {
+  findOrAdd(path: string, parent: number): number {
+    return this.findOrAddKey(this.setKey(path), parent);
+  }
+
+  /** findOrAdd for the UTF-8 path in buf[start, start + len) ("/" for the root). */
+  findOrAddBytes(buf: Uint8Array, start: number, len: number, parent: number): number {
+    return this.findOrAddKey(this.setKeyBytes(buf, start, len), parent);
+  }
+
+  private findOrAddKey(h: number, parent: number): number {
+    const root = this.keyLen === 1 && this.key[0] === SLASH;
+    if ((parent === NONE) !== root)
+      throw new Error(
+        `node ${this.key.toString('utf8', 0, this.keyLen)} added under ${parent === NONE ? 'no parent' : `id ${parent}`}`,
+      );
     if ((this.size + 1) * 2 > this.index.length) this.resizeIndex(this.size + 1);
-    const h = hashPath(path);
     const mask = this.index.length - 1;
     let i = h & mask;
     for (; ; i = (i + 1) & mask) {
       const slot = this.index[i]!;
       if (slot === 0) break;
       const id = slot - 1;
-      if (this.hashes[id] === h && this.paths[id] === path) return -(id + 2);
+      if (this.hashes[id] === h && this.isKey(id)) return -(id + 2);
     }
     let id = this.freeIds.pop();
     if (id === undefined) {
-      id = this.paths.length;
-      if (id >= this.capacity) {
-        this.grow(Math.ceil(this.capacity * 1.5));
-      }
-      this.paths.push(path);
+      id = this.highestId++;
+      if (id >= this.capacity) this.grow(Math.ceil(this.capacity * 1.5));
       this.initFresh(id);
     } else {
-      this.paths[id] = path;
       this.clear(id);
     }
+    this.flags[id] = LIVE;
     this.hashes[id] = h;
     this.index[i] = id + 1;
     this.size++;
+    this.storeName(id);
+    this.parents[id] = parent;
+    if (parent !== NONE) this.appendChild(parent, id);
     return id;
   }
 
-  /** Frees the id; the caller has unlinked it and released its data. */
+  /** Unlinks the node from its parent and frees the id; the caller released its data. */
   delete(id: number): void {
+    if (!this.has(id)) throw new Error(`delete of free node id ${id}`);
     const mask = this.index.length - 1;
     let i = this.hashes[id]! & mask;
     while (this.index[i] !== id + 1) i = (i + 1) & mask;
@@ -143,12 +209,76 @@ export class NodeTable {
       }
     }
     this.index[i] = 0;
-    this.paths[id] = undefined;
+    const parent = this.parents[id]!;
+    if (parent !== NONE) this.removeChild(parent, id);
+    this.parents[id] = NONE;
+    const len = this.nameLength(id);
+    this.namesGarbage += varintBytes(len) + len;
+    this.flags[id] = 0;
     this.owners.delete(id);
     this.freeIds.push(id);
     this.size--;
   }
 
+  // ---- names and paths ----
+
+  /** The node's last path segment ("" for the root). */
+  nameOf(id: number): string {
+    const at = this.nameStart(id);
+    return this.names.toString('utf8', at, at + this.nameLength(id));
+  }
+
+  /** The node's whole path, built from its ancestors' names. */
+  pathOf(id: number): string {
+    const n = this.writePath(id, this.key);
+    if (n < 0) {
+      this.key = Buffer.alloc(-n * 2);
+      return this.pathOf(id);
+    }
+    return this.key.toString('utf8', 0, n);
+  }
+
+  /**
+   * Writes the node's path as UTF-8 into out[0, n) and returns n, or returns -n when out is
+   * too small (nothing useful written then).
+   */
+  writePath(id: number, out: Uint8Array): number {
+    if (this.parents[id] === NONE) {
+      if (out.length < 1) return -1;
+      out[0] = SLASH;
+      return 1;
+    }
+    let total = 0;
+    for (let node = id; this.parents[node] !== NONE; node = this.parents[node]!)
+      total += 1 + this.nameLength(node);
+    if (total > out.length) return -total;
+    let end = total;
+    for (let node = id; this.parents[node] !== NONE; node = this.parents[node]!) {
+      const len = this.nameLength(node);
+      const at = this.nameStart(node);
+      end -= len;
+      out.set(this.names.subarray(at, at + len), end);
+      out[--end] = SLASH;
+    }
+    return total;
+  }
+
+  /**
+   * True when path[0, end) is the path of node `id`, with end 0 standing for the root "/"
+   * (the parent of path when end is the index of its last slash).
+   */
+  isPathPrefix(id: number, path: string, end: number): boolean {
+    if (end === 0) return this.parents[id] === NONE && this.has(id);
+    this.setKey(path, end);
+    return this.has(id) && this.isKey(id);
+  }
+
+  /** Size of the name arena (tests: it must not grow without bound under churn). */
+  nameArenaBytes(): number {
+    return this.names.length;
+  }
+
+  // ---- children ----
   // ---- children ----
 
   firstChild(id: number): number {
@@ -171,7 +301,7 @@ export class NodeTable {
     return this.links[id * LINKS + COUNT]!;
   }
 
-  appendChild(parent: number, child: number): void {
+  private appendChild(parent: number, child: number): void {
     const l = this.links;
     const last = l[parent * LINKS + LAST]!;
     l[child * LINKS + PREV] = last;
@@ -182,7 +312,7 @@ export class NodeTable {
     l[parent * LINKS + COUNT]!++;
   }
 
-  removeChild(parent: number, child: number): void {
+  private removeChild(parent: number, child: number): void {
     const l = this.links;
     const prev = l[child * LINKS + PREV]!;
     const next = l[child * LINKS + NEXT]!;
@@ -194,6 +324,129 @@ export class NodeTable {
   }
 
   // ---- internals ----
+
+  /**
+   * Puts the UTF-8 bytes of path[0, n) in key[0, keyLen) and returns their hash. ASCII, by
+   * far the common case, is copied char by char; anything else goes through the encoder.
+   */
+  private setKey(path: string, n = path.length): number {
+    if (n * 3 > this.key.length) this.key = Buffer.alloc(n * 3 + 64);
+    const k = this.key;
+    let h = FNV_OFFSET;
+    for (let i = 0; i < n; i++) {
+      const c = path.charCodeAt(i);
+      if (c >= 0x80) {
+        this.keyLen = k.write(n === path.length ? path : path.slice(0, n), 'utf8');
+        return hashBytes(k, this.keyLen);
+      }
+      k[i] = c;
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
+    this.keyLen = n;
+    return mix(h);
+  }
+
+  /** setKey for UTF-8 bytes already encoded. */
+  private setKeyBytes(buf: Uint8Array, start: number, len: number): number {
+    if (len > this.key.length) this.key = Buffer.alloc(len * 2);
+    const k = this.key;
+    let h = FNV_OFFSET;
+    for (let i = 0; i < len; i++) {
+      const b = buf[start + i]!;
+      k[i] = b;
+      h = Math.imul(h ^ b, FNV_PRIME);
+    }
+    this.keyLen = len;
+    return mix(h);
+  }
+
+  /** True when node `id`'s path is the key, compared name by name up to the root. */
+  private isKey(id: number): boolean {
+    const k = this.key;
+    const names = this.names;
+    let end = this.keyLen;
+    let node = id;
+    if (this.parents[node] === NONE) return end === 1;
+    while (this.parents[node] !== NONE) {
+      const len = this.nameLength(node);
+      const start = end - len;
+      if (start < 1 || k[start - 1] !== SLASH) return false;
+      const at = this.nameStart(node);
+      for (let j = 0; j < len; j++) if (k[start + j] !== names[at + j]) return false;
+      end = start - 1;
+      node = this.parents[node]!;
+    }
+    return end === 0;
+  }
+
+  private nameLength(id: number): number {
+    const names = this.names;
+    let at = this.nameAt[id]!;
+    let b = names[at++]!;
+    if (b < 0x80) return b;
+    let len = b & 0x7f;
+    let scale = 0x80;
+    do {
+      b = names[at++]!;
+      len += (b & 0x7f) * scale;
+      scale *= 0x80;
+    } while (b >= 0x80);
+    return len;
+  }
+
+  private nameStart(id: number): number {
+    const at = this.nameAt[id]!;
+    return at + varintBytes(this.nameLength(id));
+  }
+
+  /** Appends the key's last segment to the name arena as the name of `id`. */
+  private storeName(id: number): void {
+    const k = this.key;
+    let from = this.keyLen;
+    // 0x2f never occurs inside a multi-byte UTF-8 sequence: the last one is the separator.
+    while (from > 0 && k[from - 1] !== SLASH) from--;
+    const len = this.keyLen - from;
+    const record = varintBytes(len) + len;
+    if (this.namesFill + record > this.names.length) this.makeNameRoom(record);
+    const names = this.names;
+    let at = this.namesFill;
+    this.nameAt[id] = at;
+    let n = len;
+    while (n >= 0x80) {
+      names[at++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    names[at++] = n;
+    for (let j = 0; j < len; j++) names[at + j] = k[from + j]!;
+    this.namesFill = at + len;
+  }
+
+  /** Compacts the name arena when half of it is garbage, else grows it. */
+  private makeNameRoom(record: number): void {
+    const live = this.namesFill - this.namesGarbage;
+    const compact = this.namesGarbage > MIN_NAME_GARBAGE_BYTES && this.namesGarbage > live;
+    const need = (compact ? live : this.namesFill) + record;
+    const size = Math.max(need, Math.ceil((compact ? live : this.names.length) * 1.5), 4096);
+    if (need > MAX_NAME_ARENA_BYTES)
+      throw new Error(`znode names take more than ${MAX_NAME_ARENA_BYTES} bytes`);
+    const next = Buffer.alloc(Math.min(size, MAX_NAME_ARENA_BYTES));
+    if (!compact) {
+      next.set(this.names.subarray(0, this.namesFill));
+    } else {
+      let fill = 0;
+      for (let id = 0; id < this.highestId; id++) {
+        if (!this.has(id)) continue;
+        const at = this.nameAt[id]!;
+        const end = this.nameStart(id) + this.nameLength(id);
+        next.set(this.names.subarray(at, end), fill);
+        this.nameAt[id] = fill;
+        fill += end - at;
+      }
+      this.namesFill = fill;
+      this.namesGarbage = 0;
+    }
+    this.names = next;
+  }
 
   /** A row never used before is all zeros: only the non-zero defaults are set. */
   private initFresh(id: number): void {
@@ -239,8 +492,7 @@ export class NodeTable {
     while (n < nodes * 2) n *= 2;
     if (n <= this.index.length) return;
     this.index = new Int32Array(n);
-    for (let id = 0; id < this.paths.length; id++)
-      if (this.paths[id] !== undefined) this.place(id, this.hashes[id]!);
+    for (let id = 0; id < this.highestId; id++) if (this.has(id)) this.place(id, this.hashes[id]!);
   }
 
   private grow(capacity: number): void {
@@ -264,6 +516,8 @@ export class NodeTable {
     this.flags = extend(this.flags, (n) => new Uint8Array(n), 1);
     this.hashes = extend(this.hashes, (n) => new Uint32Array(n), 1);
     this.links = extend(this.links, (n) => new Int32Array(n), LINKS);
+    this.parents = extend(this.parents, (n) => new Int32Array(n), 1);
+    this.nameAt = extend(this.nameAt, (n) => new Uint32Array(n), 1);
     this.capacity = capacity;
   }
 }
