@@ -12,8 +12,8 @@ export const SERVER_NODE_FLAGS: readonly string[] = [
   '--initial-old-space-size=128',
   // Recovery reads whole log files (64 MiB each, preallocated) and a snapshot, then an idle
   // server allocates nothing, so V8 kept those dead buffers: 60+ MiB of RSS after a 1M-node
-  // restart. With gc exposed the server collects once, a second after it starts serving
-  // (recovery-gc.ts).
+  // restart. With gc exposed the server collects a second after it starts serving, and once
+  // more when idle long enough for V8 to shrink its young generation (recovery-gc.ts).
   '--expose-gc',
 ];
 

@@ -23,18 +23,41 @@ describe('collectRecoveryGarbage', () => {
 });
 
 describe('collectRecoveryGarbageSoon', () => {
-  it('collects once after the delay, on a timer that does not hold the process open', () => {
+  it("collects after the delay and once more after the settle delay, on unref'd timers", () => {
     vi.useFakeTimers();
     try {
       let calls = 0;
       holder.gc = () => void calls++;
-      const timer = collectRecoveryGarbageSoon(1000);
-      expect(timer.hasRef()).toBe(false);
+      const scheduled = collectRecoveryGarbageSoon(1000, 6000);
+      expect(scheduled.hasRef()).toBe(false);
       vi.advanceTimersByTime(999);
       expect(calls).toBe(0);
       vi.advanceTimersByTime(1);
       expect(calls).toBe(1);
-      vi.advanceTimersByTime(10_000);
+      expect(scheduled.hasRef()).toBe(false);
+      vi.advanceTimersByTime(5999);
+      expect(calls).toBe(1);
+      vi.advanceTimersByTime(1);
+      expect(calls).toBe(2);
+      vi.advanceTimersByTime(60_000);
+      expect(calls).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('cancel stops whichever collection is still to come', () => {
+    vi.useFakeTimers();
+    try {
+      let calls = 0;
+      holder.gc = () => void calls++;
+      const early = collectRecoveryGarbageSoon(1000, 6000);
+      early.cancel();
+      const late = collectRecoveryGarbageSoon(1000, 6000);
+      vi.advanceTimersByTime(1000);
+      expect(calls).toBe(1);
+      late.cancel();
+      vi.advanceTimersByTime(60_000);
       expect(calls).toBe(1);
     } finally {
       vi.useRealTimers();

@@ -164,7 +164,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       zk.stopServing();
       await ensemble?.detach();
       for (const t of timers) clearInterval(t);
-      clearTimeout(recoveryGc);
+      recoveryGc.cancel();
       await listener?.close();
       await ops?.close();
       await store.close();
