@@ -124,6 +124,49 @@ describe('NodeTable', () => {
     expect(t.nameArenaBytes()).toBeLessThan(8 << 20);
   });
 
+  it('keeps each child list in insertion order both ways through appends and removals', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 20 })),
+          {
+            maxLength: 300,
+          },
+        ),
+        (ops) => {
+          const t = new NodeTable();
+          const root = t.add('/', NONE);
+          const parents = ['a', 'b', 'c'].map((n) => t.add(`/${n}`, root));
+          const model = parents.map(() => [] as string[]);
+          const ids = new Map<string, number>();
+          for (const [add, p, k] of ops) {
+            const path = `/${'abc'[p]}/${k}`;
+            if (add && !ids.has(path)) {
+              ids.set(path, t.add(path, parents[p]!));
+              model[p]!.push(String(k));
+            } else if (!add && ids.has(path)) {
+              t.delete(ids.get(path)!);
+              ids.delete(path);
+              model[p]!.splice(model[p]!.indexOf(String(k)), 1);
+            }
+          }
+          parents.forEach((parent, p) => {
+            const forward: string[] = [];
+            for (let c = t.firstChild(parent); c !== NONE; c = t.nextSibling(c))
+              forward.push(t.nameOf(c));
+            const backward: string[] = [];
+            for (let c = t.lastChild(parent); c !== NONE; c = t.prevSibling(c))
+              backward.push(t.nameOf(c));
+            expect(forward).toEqual(model[p]);
+            expect(backward).toEqual([...model[p]!].reverse());
+            expect(t.childCount(parent)).toBe(model[p]!.length);
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('keeps children in insertion order through removals', () => {
     const t = new NodeTable();
     const root = t.add('/', NONE);

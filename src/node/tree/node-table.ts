@@ -25,11 +25,10 @@ const SLASH = 0x2f;
 
 // link column offsets (stride LINKS)
 const FIRST = 0;
-const LAST = 1;
-const NEXT = 2;
-const PREV = 3;
-const COUNT = 4;
-const LINKS = 5;
+const NEXT = 1;
+const PREV = 2;
+const COUNT = 3;
+const LINKS = 4;
 
 /** Name offsets are uint32. */
 const MAX_NAME_ARENA_BYTES = 2 ** 32 - 1;
@@ -279,14 +278,14 @@ export class NodeTable {
   }
 
   // ---- children ----
-  // ---- children ----
 
   firstChild(id: number): number {
     return this.links[id * LINKS + FIRST]!;
   }
 
   lastChild(id: number): number {
-    return this.links[id * LINKS + LAST]!;
+    const first = this.links[id * LINKS + FIRST]!;
+    return first === NONE ? NONE : this.links[first * LINKS + PREV]!;
   }
 
   nextSibling(id: number): number {
@@ -294,6 +293,8 @@ export class NodeTable {
   }
 
   prevSibling(id: number): number {
+    const parent = this.parents[id]!;
+    if (parent === NONE || this.links[parent * LINKS + FIRST] === id) return NONE;
     return this.links[id * LINKS + PREV]!;
   }
 
@@ -301,25 +302,37 @@ export class NodeTable {
     return this.links[id * LINKS + COUNT]!;
   }
 
+  // The list is circular through PREV only (the first child's PREV is the last child), so a
+  // parent needs no LAST column; NEXT ends in NONE.
   private appendChild(parent: number, child: number): void {
     const l = this.links;
-    const last = l[parent * LINKS + LAST]!;
-    l[child * LINKS + PREV] = last;
+    const first = l[parent * LINKS + FIRST]!;
     l[child * LINKS + NEXT] = NONE;
-    if (last === NONE) l[parent * LINKS + FIRST] = child;
-    else l[last * LINKS + NEXT] = child;
-    l[parent * LINKS + LAST] = child;
+    if (first === NONE) {
+      l[parent * LINKS + FIRST] = child;
+      l[child * LINKS + PREV] = child;
+    } else {
+      const last = l[first * LINKS + PREV]!;
+      l[last * LINKS + NEXT] = child;
+      l[child * LINKS + PREV] = last;
+      l[first * LINKS + PREV] = child;
+    }
     l[parent * LINKS + COUNT]!++;
   }
 
   private removeChild(parent: number, child: number): void {
     const l = this.links;
+    const first = l[parent * LINKS + FIRST]!;
     const prev = l[child * LINKS + PREV]!;
     const next = l[child * LINKS + NEXT]!;
-    if (prev === NONE) l[parent * LINKS + FIRST] = next;
-    else l[prev * LINKS + NEXT] = next;
-    if (next === NONE) l[parent * LINKS + LAST] = prev;
-    else l[next * LINKS + PREV] = prev;
+    if (child === first) {
+      l[parent * LINKS + FIRST] = next;
+      if (next !== NONE) l[next * LINKS + PREV] = prev;
+    } else {
+      l[prev * LINKS + NEXT] = next;
+      if (next !== NONE) l[next * LINKS + PREV] = prev;
+      else l[first * LINKS + PREV] = prev;
+    }
     l[parent * LINKS + COUNT]!--;
   }
 
@@ -453,7 +466,6 @@ export class NodeTable {
     this.dataLen[id] = -1;
     const l = id * LINKS;
     this.links[l + FIRST] = NONE;
-    this.links[l + LAST] = NONE;
     this.links[l + NEXT] = NONE;
     this.links[l + PREV] = NONE;
   }
@@ -473,7 +485,6 @@ export class NodeTable {
     this.flags[id] = 0;
     const l = id * LINKS;
     this.links[l + FIRST] = NONE;
-    this.links[l + LAST] = NONE;
     this.links[l + NEXT] = NONE;
     this.links[l + PREV] = NONE;
     this.links[l + COUNT] = 0;
