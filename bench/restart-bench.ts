@@ -8,7 +8,8 @@
  * default snapCount); after both are populated, restarts alternate between the targets (so a
  * change in machine load hits both alike), each timed on its dataDir from process spawn until the
  * client port answers ruok (and srvr shows a Mode) and a getData of the last created node
- * succeeds, and read the resident memory (VmRSS) holding the tree 3 s later. Apache runs with the JVM
+ * succeeds, and read the resident memory (VmRSS) 3 s later and, settled, 15 s later (the aim is
+ * judged on the settled reading: the idle server holding the tree). Apache runs with the JVM
  * settings bench/load/servers.ts uses (G1, -Xmx1000m, as zkServer.sh would give it here).
  * Writes bench/results/restart-<timestamp>.{json,md}.
  */
@@ -113,7 +114,10 @@ interface TargetResult {
   rssAfterPopulateMiB: number;
   files: { snapshots: number; logs: number; bytes: number };
   restartMs: number[];
+  /** Read 3 s after the restart. */
   rssAfterRestartMiB: number[];
+  /** Read 15 s after the restart (the aim is judged on these). */
+  rssSettledMiB: number[];
 }
 
 interface Prepared {
@@ -143,12 +147,14 @@ async function prepare(target: Target): Promise<Prepared> {
       files: dataFiles(dataDir),
       restartMs: [],
       rssAfterRestartMiB: [],
+      rssSettledMiB: [],
     },
   };
 }
 
-/** How long after a restart's getData the resident memory is read. */
-const rssSettleMs = 3000;
+/** How long after a restart's getData the resident memory is read: early, then settled. */
+const rssEarlyMs = 3000;
+const rssSettledMs = 15_000;
 
 /** One timed restart: spawn → serving → session → getData of the last node; then SIGKILL. */
 async function restartOnce(p: Prepared): Promise<void> {
@@ -163,11 +169,16 @@ async function restartOnce(p: Prepared): Promise<void> {
       throw new Error(`${target}: getData after restart: err ${got.header.err}`);
     await c.close();
     p.result.restartMs.push(Math.round(ms));
-    // The idle server holding the tree, not the moment recovery ends (zkts collects the
-    // recovery's buffers a second after it starts serving): both targets wait alike.
-    await new Promise((r) => setTimeout(r, rssSettleMs));
+    // The idle server holding the tree, not the moment recovery ends: both targets wait alike.
+    // Early, zkts still holds recovery's young generation (its second collection, 7 s after
+    // it serves, returns it; V8 alone would 20-30 s after); the JVM keeps its heap either way.
+    await new Promise((r) => setTimeout(r, rssEarlyMs));
     p.result.rssAfterRestartMiB.push(Math.round(rssKiB(server.pid) / 1024));
-    log(`${target}: restart: ${Math.round(ms)} ms, RSS ${p.result.rssAfterRestartMiB.at(-1)} MiB`);
+    await new Promise((r) => setTimeout(r, rssSettledMs - rssEarlyMs));
+    p.result.rssSettledMiB.push(Math.round(rssKiB(server.pid) / 1024));
+    log(
+      `${target}: restart: ${Math.round(ms)} ms, RSS ${p.result.rssAfterRestartMiB.at(-1)} MiB after ${rssEarlyMs / 1000} s, ${p.result.rssSettledMiB.at(-1)} MiB after ${rssSettledMs / 1000} s`,
+    );
   } finally {
     await server.kill();
   }
@@ -197,21 +208,22 @@ async function main(): Promise<void> {
   const results = prepared.map((p) => p.result);
   const [z, a] = results as [TargetResult, TargetResult];
   const restartRatio = median(z.restartMs) / median(a.restartMs);
-  const rssRatio = median(z.rssAfterRestartMiB) / median(a.rssAfterRestartMiB);
+  const rssEarlyRatio = median(z.rssAfterRestartMiB) / median(a.rssAfterRestartMiB);
+  const rssRatio = median(z.rssSettledMiB) / median(a.rssSettledMiB);
   const md = [
     `# Restart time and memory, ${nodes.toLocaleString('en')} znodes of ${payload.length} B — zkts vs Apache ZooKeeper 3.8 (${startedAt})`,
     '',
-    `Machine: ${machine}. Populated with ${clients} sessions × ${lanesPerClient} pipelined creates (src/client), then SIGKILL; both populated first, then restarts alternate between the targets (zkts, Apache, Apache, zkts, …); restart = spawn → ruok/srvr answer (harness polls every ${readinessPollMs} ms) → session → getData of the last node; RSS read ${rssSettleMs / 1000} s after that. Apache: G1, -Xmx1000m. Both at default snapCount (100000), so recovery = newest snapshot + log after it.`,
+    `Machine: ${machine}. Populated with ${clients} sessions × ${lanesPerClient} pipelined creates (src/client), then SIGKILL; both populated first, then restarts alternate between the targets (zkts, Apache, Apache, zkts, …); restart = spawn → ruok/srvr answer (harness polls every ${readinessPollMs} ms) → session → getData of the last node; RSS read ${rssEarlyMs / 1000} s after that and again, settled, ${rssSettledMs / 1000} s after it. Apache: G1, -Xmx1000m. Both at default snapCount (100000), so recovery = newest snapshot + log after it.`,
     '',
-    '| target | populate creates/s | data files (snap/log, MiB) | restart ms (each) | RSS after restart MiB | RSS after populate MiB |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    `| target | populate creates/s | data files (snap/log, MiB) | restart ms (each) | RSS ${rssEarlyMs / 1000} s after restart MiB | RSS ${rssSettledMs / 1000} s after restart (settled) MiB | RSS after populate MiB |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...results.map(
       (r) =>
-        `| ${r.target === 'zkts' ? 'zkts' : 'Apache 3.8'} | ${r.populateCreatesPerSec} | ${r.files.snapshots}/${r.files.logs}, ${(r.files.bytes / 2 ** 20).toFixed(0)} | ${r.restartMs.join(', ')} | ${r.rssAfterRestartMiB.join(', ')} | ${r.rssAfterPopulateMiB} |`,
+        `| ${r.target === 'zkts' ? 'zkts' : 'Apache 3.8'} | ${r.populateCreatesPerSec} | ${r.files.snapshots}/${r.files.logs}, ${(r.files.bytes / 2 ** 20).toFixed(0)} | ${r.restartMs.join(', ')} | ${r.rssAfterRestartMiB.join(', ')} | ${r.rssSettledMiB.join(', ')} | ${r.rssAfterPopulateMiB} |`,
     ),
     '',
     `zkts/Apache restart time (median): ${restartRatio.toFixed(2)}× (aim ≤ 0.5×: ${restartRatio <= 0.5 ? 'met' : 'NOT met'}).`,
-    `zkts/Apache RSS holding the tree (median): ${rssRatio.toFixed(2)}× (aim ≤ 0.33×: ${rssRatio <= 1 / 3 ? 'met' : 'NOT met'}).`,
+    `zkts/Apache RSS holding the tree, settled (median): ${rssRatio.toFixed(2)}× (aim ≤ 0.33×: ${rssRatio <= 1 / 3 ? 'met' : 'NOT met'}); ${rssEarlyMs / 1000} s after restart: ${rssEarlyRatio.toFixed(2)}×.`,
     '',
   ].join('\n');
   const outDir = join(repoRoot, 'bench/results');
@@ -219,7 +231,11 @@ async function main(): Promise<void> {
   const base = join(outDir, `restart-${startedAt.replace(/[:.]/g, '-')}`);
   writeFileSync(
     `${base}.json`,
-    JSON.stringify({ startedAt, machine, nodes, results, restartRatio, rssRatio }, null, 2) + '\n',
+    JSON.stringify(
+      { startedAt, machine, nodes, results, restartRatio, rssRatio, rssEarlyRatio },
+      null,
+      2,
+    ) + '\n',
   );
   writeFileSync(`${base}.md`, md);
   log(`wrote ${base}.json and ${base}.md`);
