@@ -140,8 +140,8 @@ export class DataTree {
   readonly sessions = new Map<bigint, number>();
   lastProcessedZxid = 0n;
 
-  constructor(bare?: typeof BARE, expectedNodes = 16) {
-    this.table = new NodeTable(expectedNodes);
+  constructor(bare?: typeof BARE, rowCapacity = 16, indexedNodes = rowCapacity) {
+    this.table = new NodeTable(rowCapacity, indexedNodes);
     if (bare === BARE) return;
     const root = this.addNode('/', NONE);
     const zk = this.addNode('/zookeeper', root);
@@ -911,7 +911,7 @@ export class DataTree {
     // default; an eighth of 1M nodes was too little): growing later copies every column and
     // leaves the old ones as garbage; rows never touched cost no memory.
     const rows = s.raw ? s.raw.count + (s.raw.count >> 2) + 1024 : 16;
-    const tree = new DataTree(BARE, rows);
+    const tree = new DataTree(BARE, rows, s.raw ? s.raw.count : 16);
     for (const [id, timeoutMs] of s.sessions) tree.sessions.set(id, timeoutMs);
     for (const [index, acl] of s.acls) tree.aclCache.load(index, acl);
     if (s.raw) tree.loadRaw(s.raw);

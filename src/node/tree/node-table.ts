@@ -100,9 +100,14 @@ export class NodeTable {
   private key = Buffer.alloc(256);
   private keyLen = 0;
 
-  constructor(expectedNodes = 16) {
-    this.grow(Math.max(16, expectedNodes));
-    this.resizeIndex(expectedNodes);
+  /**
+   * Rows for `rowCapacity` nodes (rows never touched cost no memory) and an index sized for
+   * `indexedNodes`: hashing writes all over the index, so an index sized for headroom would be
+   * resident in full (16 MiB instead of 8 at 1M nodes when the headroom crosses a power of two).
+   */
+  constructor(rowCapacity = 16, indexedNodes = rowCapacity) {
+    this.grow(Math.max(16, rowCapacity));
+    this.resizeIndex(indexedNodes);
   }
 
   count(): number {
