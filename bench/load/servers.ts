@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { startApacheZk } from '../../test/support/apache-zk.js';
 import { freePort } from '../../test/support/ports.js';
 import { spawnServer, type ServerHandle } from '../../test/support/process-group.js';
-import { withServerNodeFlags } from '../../src/node/server/node-flags.js';
+import { withServerEnv, withServerNodeFlags } from '../../src/node/server/node-flags.js';
 
 /** baseline: another built zkts checkout (--baseline DIR), for same-run A/B of a change. */
 export type Target = 'apache' | 'zkts' | 'baseline';
@@ -78,6 +78,7 @@ export async function startZktsServer(
       '--config',
       cfgFile,
     ],
+    env: withServerEnv(process.env),
     host,
     port,
     dataDir,

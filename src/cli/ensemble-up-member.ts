@@ -36,6 +36,7 @@ export class MemberProcess {
   start(): void {
     const child = spawn(this.launch.command, [...this.launch.args, '--config', this.cfgFile], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: this.launch.env,
     });
     this.child = child;
     const prefix = `[${this.name}] `;

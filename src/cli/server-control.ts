@@ -19,6 +19,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sendFourLetterWord } from './server-control-fourlw.js';
+import type { ServerLaunch } from './server-launch.js';
 
 export interface CliIo {
   out(text: string): void;
@@ -31,7 +32,7 @@ export interface ServerControlOptions {
   pidFile?: string;
   outFile?: string;
   /** How to run the server in the foreground; `--config <file>` is appended. */
-  launch: { command: string; args: string[] };
+  launch: ServerLaunch;
   /** Longest wait for the client port to answer after start. */
   startTimeoutMs?: number;
   /** Longest wait for the process to exit after SIGTERM. */
@@ -167,6 +168,7 @@ export async function serverStart(opts: ServerControlOptions): Promise<number> {
       child = spawn(opts.launch.command, [...opts.launch.args, '--config', r.configFile], {
         detached: true,
         stdio: ['ignore', fd, fd],
+        env: opts.launch.env,
       });
     } finally {
       closeSync(fd);

@@ -1,11 +1,13 @@
 /** How this program starts a `zkts server` process (the daemon, `ensemble up`'s members). */
 import { fileURLToPath } from 'node:url';
-import { withServerNodeFlags } from '../node/server/node-flags.js';
+import { withServerEnv, withServerNodeFlags } from '../node/server/node-flags.js';
 
 export interface ServerLaunch {
   command: string;
   /** Arguments before `--config <file>`. */
   args: string[];
+  /** Default: this process's environment. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** argv[1] names bin/zkts when run as a command: the server is started the same way. */
@@ -14,5 +16,6 @@ export function serverLaunch(): ServerLaunch {
   return {
     command: process.execPath,
     args: [...withServerNodeFlags(process.execArgv), script, 'server'],
+    env: withServerEnv(process.env),
   };
 }

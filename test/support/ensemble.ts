@@ -23,7 +23,7 @@ import { fourLetterWord } from './fourlw.js';
 import { trackServerPid, untrackServerPid } from './process-group.js';
 import { targetKind, type TargetKind } from './target.js';
 import { repoRoot } from './zkts-server.js';
-import { withServerNodeFlags } from '../../src/node/server/node-flags.js';
+import { withServerEnv, withServerNodeFlags } from '../../src/node/server/node-flags.js';
 
 export interface EnsembleOptions {
   kind?: TargetKind;
@@ -203,14 +203,16 @@ class Member implements EnsembleMember {
   async start(): Promise<void> {
     if (this.running) throw new Error(`member ${this.sid} is already running`);
     const [command, args] = this.command();
+    const env = this.kind === 'apache' ? process.env : withServerEnv(process.env);
     const out = openSync(this.logFile, 'a');
     writeFileSync(out, `\n===== start ${new Date().toISOString()} =====\n`);
     const usePdeath = existsSync('/usr/bin/setpriv');
     const child = usePdeath
       ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', command, ...args], {
           stdio: ['ignore', out, out],
+          env,
         })
-      : spawn(command, args, { stdio: ['ignore', out, out] });
+      : spawn(command, args, { stdio: ['ignore', out, out], env });
     closeSync(out);
     const pid = child.pid;
     if (pid === undefined) throw new Error(`member ${this.sid}: spawn of ${command} failed`);

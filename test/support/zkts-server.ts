@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { prepareServerConfig, type ServerConfigOptions } from './server-config.js';
 import { spawnServer, type ServerHandle } from './process-group.js';
-import { withServerNodeFlags } from '../../src/node/server/node-flags.js';
+import { withServerEnv, withServerNodeFlags } from '../../src/node/server/node-flags.js';
 
 export type ZktsServer = ServerHandle;
 
@@ -38,6 +38,7 @@ export async function startZkts(opts: ZktsOptions = {}): Promise<ZktsServer> {
     name: 'zkts',
     command: process.execPath,
     args: [...withServerNodeFlags([]), join(repoRoot, 'bin/zkts'), 'server', '--config', cfgFile],
+    env: withServerEnv(process.env),
     host,
     port,
     dataDir,
