@@ -155,7 +155,7 @@ export class DataTree {
     // addConfigNode: setACL(READ_ACL_UNSAFE, -1) → ACL index 1 and aversion -1.
     this.mutate(config, () => {
       this.table.aclIndex[config] = this.aclSlot(this.aclCache.convert(READ_ACL_UNSAFE));
-      this.table.versions[config * 3 + 2] = -1;
+      this.table.versions[config * 2 + 1] = -1;
     });
   }
 
@@ -181,15 +181,15 @@ export class DataTree {
   statAt(id: number): StatPersisted {
     const t = this.table;
     return {
-      czxid: t.zxids[id * 3]!,
-      mzxid: t.zxids[id * 3 + 1]!,
+      czxid: t.zxids[id * 2]!,
+      mzxid: t.zxids[id * 2 + 1]!,
       ctime: t.times[id * 2]!,
       mtime: t.times[id * 2 + 1]!,
-      version: t.versions[id * 3]!,
-      cversion: t.versions[id * 3 + 1]!,
-      aversion: t.versions[id * 3 + 2]!,
+      version: t.versions[id * 2]!,
+      cversion: t.cversion(id),
+      aversion: t.versions[id * 2 + 1]!,
       ephemeralOwner: t.owners.get(id) ?? 0n,
-      pzxid: t.zxids[id * 3 + 2]!,
+      pzxid: t.pzxid(id),
     };
   }
 
@@ -497,7 +497,7 @@ export class DataTree {
     const out: string[] = [];
     for (const p of this.containers) {
       const id = this.table.find(p);
-      if (id !== NONE && this.table.childCount(id) === 0 && this.table.versions[id * 3 + 1]! > 0)
+      if (id !== NONE && this.table.childCount(id) === 0 && this.table.cversion(id) > 0)
         out.push(p);
     }
     return out;
@@ -594,8 +594,8 @@ export class DataTree {
         const oldLength = this.dataLengthAt(id);
         this.mutate(id, () => {
           this.setDataAt(id, txn.data);
-          this.table.versions[id * 3] = txn.version;
-          this.table.zxids[id * 3 + 1] = BigInt.asIntN(64, h.zxid);
+          this.table.versions[id * 2] = txn.version;
+          this.table.zxids[id * 2 + 1] = BigInt.asIntN(64, h.zxid);
           this.table.times[id * 2 + 1] = h.time;
         });
         const q = this.maxQuotaPrefix(txn.path);
@@ -613,7 +613,7 @@ export class DataTree {
         const id = this.table.find(txn.path);
         if (id === NONE) return { type, err: ErrorCode.noNode, path: txn.path };
         this.mutate(id, () => {
-          this.table.versions[id * 3 + 2] = txn.version;
+          this.table.versions[id * 2 + 1] = txn.version;
         });
         this.replaceAcl(id, txn.acl);
         return { type, err: 0, path: txn.path, stat: this.clientStatAt(id) };
@@ -679,14 +679,14 @@ export class DataTree {
 
   private setStat(id: number, s: StatPersisted): void {
     const t = this.table;
-    t.zxids[id * 3] = BigInt.asIntN(64, s.czxid);
-    t.zxids[id * 3 + 1] = BigInt.asIntN(64, s.mzxid);
-    t.zxids[id * 3 + 2] = BigInt.asIntN(64, s.pzxid);
+    t.zxids[id * 2] = BigInt.asIntN(64, s.czxid);
+    t.zxids[id * 2 + 1] = BigInt.asIntN(64, s.mzxid);
+    t.setPzxid(id, BigInt.asIntN(64, s.pzxid));
     t.times[id * 2] = s.ctime;
     t.times[id * 2 + 1] = s.mtime;
-    t.versions[id * 3] = s.version;
-    t.versions[id * 3 + 1] = s.cversion;
-    t.versions[id * 3 + 2] = s.aversion;
+    t.versions[id * 2] = s.version;
+    t.setCversion(id, s.cversion);
+    t.versions[id * 2 + 1] = s.aversion;
     const owner = BigInt.asIntN(64, s.ephemeralOwner);
     if (owner !== 0n) t.owners.set(id, owner);
     else t.owners.delete(id);
@@ -755,12 +755,12 @@ export class DataTree {
   }
 
   private setCversionPzxidAt(id: number, cversionIn: number, zxid: bigint): void {
-    const current = this.table.versions[id * 3 + 1]!;
+    const current = this.table.cversion(id);
     const cversion = cversionIn === -1 ? current + 1 : cversionIn;
     if (cversion > current) {
       this.mutate(id, () => {
-        this.table.versions[id * 3 + 1] = cversion;
-        this.table.zxids[id * 3 + 2] = BigInt.asIntN(64, zxid);
+        this.table.setCversion(id, cversion);
+        this.table.setPzxid(id, BigInt.asIntN(64, zxid));
       });
     }
   }
@@ -783,7 +783,7 @@ export class DataTree {
     this.mutate(parent, () => {
       this.removeNode(id, path);
       const z = BigInt.asIntN(64, zxid);
-      if (z > this.table.zxids[parent * 3 + 2]!) this.table.zxids[parent * 3 + 2] = z;
+      if (z > this.table.pzxid(parent)) this.table.setPzxid(parent, z);
     });
     const kind = ephemeralKind(owner);
     if (kind === 'container') this.containers.delete(path);
@@ -893,17 +893,17 @@ export class DataTree {
     const acl = t.aclIndex[id]!;
     w.int(acl >> 31).int(acl);
     const z = t.zxids32;
-    const zi = id * 6;
+    const zi = id * 4;
     w.int(z[zi + HI]!).int(z[zi + LO]!); // czxid
     w.int(z[zi + 2 + HI]!).int(z[zi + 2 + LO]!); // mzxid
     w.longNumber(t.times[id * 2]!).longNumber(t.times[id * 2 + 1]!);
-    w.int(t.versions[id * 3]!)
-      .int(t.versions[id * 3 + 1]!)
-      .int(t.versions[id * 3 + 2]!);
+    w.int(t.versions[id * 2]!)
+      .int(t.cversion(id))
+      .int(t.versions[id * 2 + 1]!);
     const owner = t.owners.get(id);
     if (owner === undefined) w.int(0).int(0);
     else w.long(owner);
-    w.int(z[zi + 4 + HI]!).int(z[zi + 4 + LO]!); // pzxid
+    w.int(t.pzxidWord(id, HI)).int(t.pzxidWord(id, LO));
   }
 
   static fromSnapshot(s: SnapshotData): DataTree {
@@ -1021,18 +1021,17 @@ export class DataTree {
       t.aclIndex[id] = aclLo;
       // StatPersisted: czxid mzxid ctime mtime version cversion aversion ephemeralOwner pzxid
       const z = t.zxids32;
-      const zi = id * 6;
+      const zi = id * 4;
       z[zi + HI] = buf.readInt32BE(off);
       z[zi + LO] = buf.readInt32BE(off + 4);
       z[zi + 2 + HI] = buf.readInt32BE(off + 8);
       z[zi + 2 + LO] = buf.readInt32BE(off + 12);
-      z[zi + 4 + HI] = buf.readInt32BE(off + 52);
-      z[zi + 4 + LO] = buf.readInt32BE(off + 56);
+      t.setPzxidWords(id, buf.readInt32BE(off + 52), buf.readInt32BE(off + 56));
       t.times[id * 2] = buf.readInt32BE(off + 16) * 4294967296 + buf.readUInt32BE(off + 20);
       t.times[id * 2 + 1] = buf.readInt32BE(off + 24) * 4294967296 + buf.readUInt32BE(off + 28);
-      t.versions[id * 3] = buf.readInt32BE(off + 32);
-      t.versions[id * 3 + 1] = buf.readInt32BE(off + 36);
-      t.versions[id * 3 + 2] = buf.readInt32BE(off + 40);
+      t.versions[id * 2] = buf.readInt32BE(off + 32);
+      t.setCversion(id, buf.readInt32BE(off + 36));
+      t.versions[id * 2 + 1] = buf.readInt32BE(off + 40);
       if (buf.readInt32BE(off + 44) !== 0 || buf.readInt32BE(off + 48) !== 0)
         t.owners.set(id, buf.readBigInt64BE(off + 44));
       else t.owners.delete(id);

@@ -36,19 +36,19 @@ export class NodeDigester {
     }
     const b = this.stat;
     const z = t.zxids32;
-    const zi = id * 6;
+    const zi = id * 4;
     // czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner
     b.writeInt32BE(z[zi + HI]!, 0);
     b.writeInt32BE(z[zi + LO]!, 4);
     b.writeInt32BE(z[zi + 2 + HI]!, 8);
     b.writeInt32BE(z[zi + 2 + LO]!, 12);
-    b.writeInt32BE(z[zi + 4 + HI]!, 16);
-    b.writeInt32BE(z[zi + 4 + LO]!, 20);
+    b.writeInt32BE(t.pzxidWord(id, HI), 16);
+    b.writeInt32BE(t.pzxidWord(id, LO), 20);
     writeLong(b, t.times[id * 2]!, 24);
     writeLong(b, t.times[id * 2 + 1]!, 32);
-    b.writeInt32BE(t.versions[id * 3]!, 40);
-    b.writeInt32BE(t.versions[id * 3 + 1]!, 44);
-    b.writeInt32BE(t.versions[id * 3 + 2]!, 48);
+    b.writeInt32BE(t.versions[id * 2]!, 40);
+    b.writeInt32BE(t.cversion(id), 44);
+    b.writeInt32BE(t.versions[id * 2 + 1]!, 48);
     const owner = t.owners.get(id);
     if (owner === undefined) b.fill(0, 52, 60);
     else b.writeBigInt64BE(BigInt.asIntN(64, owner), 52);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DataSlab } from './data-slab.js';
-import { NONE, NodeTable } from './node-table.js';
+import { HI, LO, NONE, NodeTable } from './node-table.js';
 
 /** Parents before children: the paths of a small tree, some names non-ASCII. */
 const NAMES = ['a', 'b', 'ü', '日本', 'x'.repeat(200)];
@@ -164,6 +164,65 @@ describe('NodeTable', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it('keeps pzxid and cversion per node; a leaf takes a branch row only once it leaves the defaults', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom('pzxid', 'cversion', 'recreate'),
+            fc.integer({ min: 0, max: 40 }),
+            fc.integer({ min: 0, max: 3 }),
+          ),
+          { maxLength: 300 },
+        ),
+        (ops) => {
+          const t = new NodeTable();
+          const root = t.add('/', NONE);
+          const ids = new Map<number, number>();
+          const model = new Map<
+            number,
+            { czxid: bigint; pzxid: bigint; cversion: number; row: boolean }
+          >();
+          const make = (k: number, czxid: bigint) => {
+            const id = t.add(`/n${k}`, root);
+            t.zxids[id * 2] = czxid;
+            ids.set(k, id);
+            model.set(k, { czxid, pzxid: czxid, cversion: 0, row: false });
+          };
+          for (let k = 0; k <= 40; k++) make(k, BigInt(k * 1000));
+          for (const [op, k, v] of ops) {
+            const m = model.get(k)!;
+            const id = ids.get(k)!;
+            if (op === 'pzxid') {
+              m.pzxid = m.czxid + BigInt(v);
+              m.row ||= v !== 0;
+              t.setPzxid(id, m.pzxid);
+            } else if (op === 'cversion') {
+              m.cversion = v;
+              m.row ||= v !== 0;
+              t.setCversion(id, v);
+            } else {
+              t.delete(id);
+              make(k, BigInt(v));
+            }
+          }
+          // A row, once taken, stays until the node is deleted; + 1 for the root (it has children).
+          const rows = [...model.values()].filter((m) => m.row).length;
+          expect(t.branchRowsInUse()).toBe(rows + 1);
+          for (const [k, m] of model) {
+            const id = ids.get(k)!;
+            expect(t.pzxid(id)).toBe(m.pzxid);
+            expect(t.cversion(id)).toBe(m.cversion);
+            const words = new Int32Array(new BigInt64Array([m.pzxid]).buffer);
+            expect(t.pzxidWord(id, HI)).toBe(words[HI]);
+            expect(t.pzxidWord(id, LO)).toBe(words[LO]);
+          }
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 

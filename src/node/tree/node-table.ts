@@ -24,11 +24,9 @@ const LIVE = 2;
 const SLASH = 0x2f;
 
 // link column offsets (stride LINKS)
-const FIRST = 0;
-const NEXT = 1;
-const PREV = 2;
-const COUNT = 3;
-const LINKS = 4;
+const NEXT = 0;
+const PREV = 1;
+const LINKS = 2;
 
 /** Name offsets are uint32. */
 const MAX_NAME_ARENA_BYTES = 2 ** 32 - 1;
@@ -66,12 +64,12 @@ function varintBytes(n: number): number {
 
 export class NodeTable {
   private capacity = 0;
-  /** czxid, mzxid, pzxid per node (stride 3), and the same bytes as int32 halves. */
+  /** czxid, mzxid per node (stride 2), and the same bytes as int32 halves (stride 4). */
   zxids = new BigInt64Array(0);
   zxids32 = new Int32Array(0);
   /** ctime, mtime (stride 2). */
   times = new Float64Array(0);
-  /** version, cversion, aversion (stride 3). */
+  /** version, aversion (stride 2); cversion is a branch field. */
   versions = new Int32Array(0);
   aclIndex = new Int32Array(0);
   /** -1 for null data. */
@@ -83,6 +81,19 @@ export class NodeTable {
   private links = new Int32Array(0);
   /** NONE for the root (and free ids). */
   private parents = new Int32Array(0);
+  /**
+   * The node's row in the branch columns, or NONE. Most znodes are leaves that never had a
+   * child: their pzxid is their czxid, their cversion 0 and they have no child list, so those
+   * fields (20 bytes) live in rows only the other nodes get: 16 bytes less per leaf.
+   */
+  private branch = new Int32Array(0);
+  private branchPzxid = new BigInt64Array(0);
+  private branchPzxid32 = new Int32Array(0);
+  private branchCversion = new Int32Array(0);
+  private branchFirst = new Int32Array(0);
+  private branchCount = new Int32Array(0);
+  private branchRows = 0;
+  private readonly freeBranchRows: number[] = [];
   /** Where each node's name record (varint length, UTF-8 bytes) starts in `names`. */
   private nameAt = new Uint32Array(0);
   private names = Buffer.alloc(4096);
@@ -216,6 +227,12 @@ export class NodeTable {
     const parent = this.parents[id]!;
     if (parent !== NONE) this.removeChild(parent, id);
     this.parents[id] = NONE;
+    const b = this.branch[id]!;
+    if (b !== NONE) {
+      if (this.branchCount[b] !== 0) throw new Error(`delete of node id ${id}, which has children`);
+      this.freeBranchRows.push(b);
+      this.branch[id] = NONE;
+    }
     const len = this.nameLength(id);
     this.namesGarbage += varintBytes(len) + len;
     this.flags[id] = 0;
@@ -277,6 +294,11 @@ export class NodeTable {
     return this.has(id) && this.isKey(id);
   }
 
+  /** Branch rows in use (tests: leaves must not take any). */
+  branchRowsInUse(): number {
+    return this.branchRows - this.freeBranchRows.length;
+  }
+
   /** Size of the name arena (tests: it must not grow without bound under churn). */
   nameArenaBytes(): number {
     return this.names.length;
@@ -285,11 +307,12 @@ export class NodeTable {
   // ---- children ----
 
   firstChild(id: number): number {
-    return this.links[id * LINKS + FIRST]!;
+    const b = this.branch[id]!;
+    return b === NONE ? NONE : this.branchFirst[b]!;
   }
 
   lastChild(id: number): number {
-    const first = this.links[id * LINKS + FIRST]!;
+    const first = this.firstChild(id);
     return first === NONE ? NONE : this.links[first * LINKS + PREV]!;
   }
 
@@ -299,22 +322,64 @@ export class NodeTable {
 
   prevSibling(id: number): number {
     const parent = this.parents[id]!;
-    if (parent === NONE || this.links[parent * LINKS + FIRST] === id) return NONE;
+    if (parent === NONE || this.firstChild(parent) === id) return NONE;
     return this.links[id * LINKS + PREV]!;
   }
 
   childCount(id: number): number {
-    return this.links[id * LINKS + COUNT]!;
+    const b = this.branch[id]!;
+    return b === NONE ? 0 : this.branchCount[b]!;
+  }
+
+  // ---- branch fields: pzxid and cversion (a leaf's are its czxid and 0) ----
+
+  pzxid(id: number): bigint {
+    const b = this.branch[id]!;
+    return b === NONE ? this.zxids[id * 2]! : this.branchPzxid[b]!;
+  }
+
+  /** One int32 half (HI or LO) of the pzxid, for writers that must not make a bigint. */
+  pzxidWord(id: number, word: number): number {
+    const b = this.branch[id]!;
+    return b === NONE ? this.zxids32[id * 4 + word]! : this.branchPzxid32[b * 2 + word]!;
+  }
+
+  /** Set after czxid: a leaf whose pzxid equals its czxid needs no branch row. */
+  setPzxid(id: number, pzxid: bigint): void {
+    if (this.branch[id] === NONE && pzxid === this.zxids[id * 2]) return;
+    const b = this.branchRow(id); // first: it may replace the arrays
+    this.branchPzxid[b] = pzxid;
+  }
+
+  setPzxidWords(id: number, hi: number, lo: number): void {
+    const z = id * 4;
+    if (this.branch[id] === NONE && hi === this.zxids32[z + HI] && lo === this.zxids32[z + LO])
+      return;
+    const b = this.branchRow(id);
+    this.branchPzxid32[b * 2 + HI] = hi;
+    this.branchPzxid32[b * 2 + LO] = lo;
+  }
+
+  cversion(id: number): number {
+    const b = this.branch[id]!;
+    return b === NONE ? 0 : this.branchCversion[b]!;
+  }
+
+  setCversion(id: number, cversion: number): void {
+    if (this.branch[id] === NONE && cversion === 0) return;
+    const b = this.branchRow(id);
+    this.branchCversion[b] = cversion;
   }
 
   // The list is circular through PREV only (the first child's PREV is the last child), so a
-  // parent needs no LAST column; NEXT ends in NONE.
+  // parent needs no last-child field; NEXT ends in NONE.
   private appendChild(parent: number, child: number): void {
     const l = this.links;
-    const first = l[parent * LINKS + FIRST]!;
+    const b = this.branchRow(parent);
+    const first = this.branchFirst[b]!;
     l[child * LINKS + NEXT] = NONE;
     if (first === NONE) {
-      l[parent * LINKS + FIRST] = child;
+      this.branchFirst[b] = child;
       l[child * LINKS + PREV] = child;
     } else {
       const last = l[first * LINKS + PREV]!;
@@ -322,23 +387,53 @@ export class NodeTable {
       l[child * LINKS + PREV] = last;
       l[first * LINKS + PREV] = child;
     }
-    l[parent * LINKS + COUNT]!++;
+    this.branchCount[b]!++;
   }
 
   private removeChild(parent: number, child: number): void {
     const l = this.links;
-    const first = l[parent * LINKS + FIRST]!;
+    const b = this.branch[parent]!;
+    const first = this.branchFirst[b]!;
     const prev = l[child * LINKS + PREV]!;
     const next = l[child * LINKS + NEXT]!;
     if (child === first) {
-      l[parent * LINKS + FIRST] = next;
+      this.branchFirst[b] = next;
       if (next !== NONE) l[next * LINKS + PREV] = prev;
     } else {
       l[prev * LINKS + NEXT] = next;
       if (next !== NONE) l[next * LINKS + PREV] = prev;
       else l[first * LINKS + PREV] = prev;
     }
-    l[parent * LINKS + COUNT]!--;
+    this.branchCount[b]!--;
+  }
+
+  /** The node's branch row, made (pzxid = czxid, cversion 0, no children) if it has none. */
+  private branchRow(id: number): number {
+    const had = this.branch[id]!;
+    if (had !== NONE) return had;
+    let b = this.freeBranchRows.pop();
+    if (b === undefined) {
+      b = this.branchRows++;
+      if (b >= this.branchCount.length) this.growBranches(Math.max(16, Math.ceil(b * 1.5)));
+    }
+    this.branchPzxid[b] = this.zxids[id * 2]!;
+    this.branchCversion[b] = 0;
+    this.branchFirst[b] = NONE;
+    this.branchCount[b] = 0;
+    this.branch[id] = b;
+    return b;
+  }
+
+  private growBranches(rows: number): void {
+    const pzxid = new BigInt64Array(rows);
+    pzxid.set(this.branchPzxid);
+    this.branchPzxid = pzxid;
+    this.branchPzxid32 = new Int32Array(pzxid.buffer);
+    for (const key of ['branchCversion', 'branchFirst', 'branchCount'] as const) {
+      const a = new Int32Array(rows);
+      a.set(this[key]);
+      this[key] = a;
+    }
   }
 
   // ---- internals ----
@@ -469,30 +564,27 @@ export class NodeTable {
   /** A row never used before is all zeros: only the non-zero defaults are set. */
   private initFresh(id: number): void {
     this.dataLen[id] = -1;
+    this.branch[id] = NONE;
     const l = id * LINKS;
-    this.links[l + FIRST] = NONE;
     this.links[l + NEXT] = NONE;
     this.links[l + PREV] = NONE;
   }
 
   private clear(id: number): void {
-    const z = id * 3;
-    this.zxids32.fill(0, z * 2, z * 2 + 6);
+    this.zxids32.fill(0, id * 4, id * 4 + 4);
     this.times[id * 2] = 0;
     this.times[id * 2 + 1] = 0;
-    this.versions[z] = 0;
-    this.versions[z + 1] = 0;
-    this.versions[z + 2] = 0;
+    this.versions[id * 2] = 0;
+    this.versions[id * 2 + 1] = 0;
     this.aclIndex[id] = 0;
     this.dataLen[id] = -1;
     this.dataAddr[id] = 0;
     this.digest[id] = 0;
     this.flags[id] = 0;
+    this.branch[id] = NONE;
     const l = id * LINKS;
-    this.links[l + FIRST] = NONE;
     this.links[l + NEXT] = NONE;
     this.links[l + PREV] = NONE;
-    this.links[l + COUNT] = 0;
   }
 
   private place(id: number, h: number): void {
@@ -521,10 +613,10 @@ export class NodeTable {
       a.set(old);
       return a;
     };
-    this.zxids = extend(this.zxids, (n) => new BigInt64Array(n), 3);
+    this.zxids = extend(this.zxids, (n) => new BigInt64Array(n), 2);
     this.zxids32 = new Int32Array(this.zxids.buffer);
     this.times = extend(this.times, (n) => new Float64Array(n), 2);
-    this.versions = extend(this.versions, (n) => new Int32Array(n), 3);
+    this.versions = extend(this.versions, (n) => new Int32Array(n), 2);
     this.aclIndex = extend(this.aclIndex, (n) => new Int32Array(n), 1);
     this.dataLen = extend(this.dataLen, (n) => new Int32Array(n), 1);
     this.dataAddr = extend(this.dataAddr, (n) => new Float64Array(n), 1);
@@ -533,6 +625,7 @@ export class NodeTable {
     this.hashes = extend(this.hashes, (n) => new Uint32Array(n), 1);
     this.links = extend(this.links, (n) => new Int32Array(n), LINKS);
     this.parents = extend(this.parents, (n) => new Int32Array(n), 1);
+    this.branch = extend(this.branch, (n) => new Int32Array(n), 1);
     this.nameAt = extend(this.nameAt, (n) => new Uint32Array(n), 1);
     this.capacity = capacity;
   }
