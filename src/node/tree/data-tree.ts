@@ -155,7 +155,7 @@ export class DataTree {
     // addConfigNode: setACL(READ_ACL_UNSAFE, -1) → ACL index 1 and aversion -1.
     this.mutate(config, () => {
       this.table.aclIndex[config] = this.aclSlot(this.aclCache.convert(READ_ACL_UNSAFE));
-      this.table.versions[config * 2 + 1] = -1;
+      this.table.setAversion(config, -1);
     });
   }
 
@@ -181,13 +181,13 @@ export class DataTree {
   statAt(id: number): StatPersisted {
     const t = this.table;
     return {
-      czxid: t.zxids[id * 2]!,
-      mzxid: t.zxids[id * 2 + 1]!,
-      ctime: t.times[id * 2]!,
-      mtime: t.times[id * 2 + 1]!,
-      version: t.versions[id * 2]!,
+      czxid: t.czxids[id]!,
+      mzxid: t.mzxid(id),
+      ctime: t.ctimes[id]!,
+      mtime: t.mtime(id),
+      version: t.version(id),
       cversion: t.cversion(id),
-      aversion: t.versions[id * 2 + 1]!,
+      aversion: t.aversion(id),
       ephemeralOwner: t.owners.get(id) ?? 0n,
       pzxid: t.pzxid(id),
     };
@@ -512,7 +512,7 @@ export class DataTree {
       const owner = this.ownerAt(id);
       if (ephemeralKind(owner) !== 'ttl') continue;
       const ttl = ttlOf(owner);
-      if (ttl !== 0 && nowMs - this.table.times[id * 2 + 1]! > ttl) out.push(p);
+      if (ttl !== 0 && nowMs - this.table.mtime(id) > ttl) out.push(p);
     }
     return out;
   }
@@ -594,9 +594,9 @@ export class DataTree {
         const oldLength = this.dataLengthAt(id);
         this.mutate(id, () => {
           this.setDataAt(id, txn.data);
-          this.table.versions[id * 2] = txn.version;
-          this.table.zxids[id * 2 + 1] = BigInt.asIntN(64, h.zxid);
-          this.table.times[id * 2 + 1] = h.time;
+          this.table.setVersion(id, txn.version);
+          this.table.setMzxid(id, BigInt.asIntN(64, h.zxid));
+          this.table.setMtime(id, h.time);
         });
         const q = this.maxQuotaPrefix(txn.path);
         if (q !== null) this.updateQuotaStat(q, (txn.data?.length ?? 0) - oldLength, 0);
@@ -613,7 +613,7 @@ export class DataTree {
         const id = this.table.find(txn.path);
         if (id === NONE) return { type, err: ErrorCode.noNode, path: txn.path };
         this.mutate(id, () => {
-          this.table.versions[id * 2 + 1] = txn.version;
+          this.table.setAversion(id, txn.version);
         });
         this.replaceAcl(id, txn.acl);
         return { type, err: 0, path: txn.path, stat: this.clientStatAt(id) };
@@ -679,14 +679,15 @@ export class DataTree {
 
   private setStat(id: number, s: StatPersisted): void {
     const t = this.table;
-    t.zxids[id * 2] = BigInt.asIntN(64, s.czxid);
-    t.zxids[id * 2 + 1] = BigInt.asIntN(64, s.mzxid);
+    // czxid and ctime first: the other setters compare with them.
+    t.czxids[id] = BigInt.asIntN(64, s.czxid);
+    t.ctimes[id] = s.ctime;
+    t.setMzxid(id, BigInt.asIntN(64, s.mzxid));
     t.setPzxid(id, BigInt.asIntN(64, s.pzxid));
-    t.times[id * 2] = s.ctime;
-    t.times[id * 2 + 1] = s.mtime;
-    t.versions[id * 2] = s.version;
+    t.setMtime(id, s.mtime);
+    t.setVersion(id, s.version);
     t.setCversion(id, s.cversion);
-    t.versions[id * 2 + 1] = s.aversion;
+    t.setAversion(id, s.aversion);
     const owner = BigInt.asIntN(64, s.ephemeralOwner);
     if (owner !== 0n) t.owners.set(id, owner);
     else t.owners.delete(id);
@@ -892,14 +893,11 @@ export class DataTree {
     }
     const acl = t.aclIndex[id]!;
     w.int(acl >> 31).int(acl);
-    const z = t.zxids32;
-    const zi = id * 4;
-    w.int(z[zi + HI]!).int(z[zi + LO]!); // czxid
-    w.int(z[zi + 2 + HI]!).int(z[zi + 2 + LO]!); // mzxid
-    w.longNumber(t.times[id * 2]!).longNumber(t.times[id * 2 + 1]!);
-    w.int(t.versions[id * 2]!)
-      .int(t.cversion(id))
-      .int(t.versions[id * 2 + 1]!);
+    const z = t.czxids32;
+    w.int(z[id * 2 + HI]!).int(z[id * 2 + LO]!); // czxid
+    w.int(t.mzxidWord(id, HI)).int(t.mzxidWord(id, LO));
+    w.longNumber(t.ctimes[id]!).longNumber(t.mtime(id));
+    w.int(t.version(id)).int(t.cversion(id)).int(t.aversion(id));
     const owner = t.owners.get(id);
     if (owner === undefined) w.int(0).int(0);
     else w.long(owner);
@@ -1010,7 +1008,7 @@ export class DataTree {
           this.pendingDigests++;
           this.dataSize += ascii ? pathLen : pathText().length;
         }
-        chain.ids.length = depth;
+        if (chain.ids.length > depth) chain.ids.length = depth;
         chain.ids.push(id);
         if (pathLen > chain.bytes.length) chain.bytes = Buffer.alloc(pathLen * 2);
         const prev = chain.bytes;
@@ -1020,18 +1018,17 @@ export class DataTree {
       aclUses.set(aclLo, (aclUses.get(aclLo) ?? 0) + 1);
       t.aclIndex[id] = aclLo;
       // StatPersisted: czxid mzxid ctime mtime version cversion aversion ephemeralOwner pzxid
-      const z = t.zxids32;
-      const zi = id * 4;
-      z[zi + HI] = buf.readInt32BE(off);
-      z[zi + LO] = buf.readInt32BE(off + 4);
-      z[zi + 2 + HI] = buf.readInt32BE(off + 8);
-      z[zi + 2 + LO] = buf.readInt32BE(off + 12);
+      // czxid and ctime first: the other setters compare with them.
+      const z = t.czxids32;
+      z[id * 2 + HI] = buf.readInt32BE(off);
+      z[id * 2 + LO] = buf.readInt32BE(off + 4);
+      t.ctimes[id] = buf.readInt32BE(off + 16) * 4294967296 + buf.readUInt32BE(off + 20);
+      t.setMzxidWords(id, buf.readInt32BE(off + 8), buf.readInt32BE(off + 12));
       t.setPzxidWords(id, buf.readInt32BE(off + 52), buf.readInt32BE(off + 56));
-      t.times[id * 2] = buf.readInt32BE(off + 16) * 4294967296 + buf.readUInt32BE(off + 20);
-      t.times[id * 2 + 1] = buf.readInt32BE(off + 24) * 4294967296 + buf.readUInt32BE(off + 28);
-      t.versions[id * 2] = buf.readInt32BE(off + 32);
+      t.setMtime(id, buf.readInt32BE(off + 24) * 4294967296 + buf.readUInt32BE(off + 28));
+      t.setVersion(id, buf.readInt32BE(off + 32));
       t.setCversion(id, buf.readInt32BE(off + 36));
-      t.versions[id * 2 + 1] = buf.readInt32BE(off + 40);
+      t.setAversion(id, buf.readInt32BE(off + 40));
       if (buf.readInt32BE(off + 44) !== 0 || buf.readInt32BE(off + 48) !== 0)
         t.owners.set(id, buf.readBigInt64BE(off + 44));
       else t.owners.delete(id);
@@ -1121,9 +1118,7 @@ interface LoadChain {
 }
 
 function startsWithBytes(buf: Buffer, at: number, len: number, prefix: Buffer): boolean {
-  return (
-    len >= prefix.length && buf.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0
-  );
+  return len >= prefix.length && sameBytes(prefix, buf, at, prefix.length);
 }
 
 /** a[0, len) equals b[at, at + len); a loop beats Buffer#compare's call for short paths. */

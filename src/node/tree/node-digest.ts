@@ -35,20 +35,19 @@ export class NodeDigester {
       c = crc32(slab.chunkOf(addr).subarray(off, off + len), c);
     }
     const b = this.stat;
-    const z = t.zxids32;
-    const zi = id * 4;
+    const z = t.czxids32;
     // czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner
-    b.writeInt32BE(z[zi + HI]!, 0);
-    b.writeInt32BE(z[zi + LO]!, 4);
-    b.writeInt32BE(z[zi + 2 + HI]!, 8);
-    b.writeInt32BE(z[zi + 2 + LO]!, 12);
+    b.writeInt32BE(z[id * 2 + HI]!, 0);
+    b.writeInt32BE(z[id * 2 + LO]!, 4);
+    b.writeInt32BE(t.mzxidWord(id, HI), 8);
+    b.writeInt32BE(t.mzxidWord(id, LO), 12);
     b.writeInt32BE(t.pzxidWord(id, HI), 16);
     b.writeInt32BE(t.pzxidWord(id, LO), 20);
-    writeLong(b, t.times[id * 2]!, 24);
-    writeLong(b, t.times[id * 2 + 1]!, 32);
-    b.writeInt32BE(t.versions[id * 2]!, 40);
+    writeLong(b, t.ctimes[id]!, 24);
+    writeLong(b, t.mtime(id), 32);
+    b.writeInt32BE(t.version(id), 40);
     b.writeInt32BE(t.cversion(id), 44);
-    b.writeInt32BE(t.versions[id * 2 + 1]!, 48);
+    b.writeInt32BE(t.aversion(id), 48);
     const owner = t.owners.get(id);
     if (owner === undefined) b.fill(0, 52, 60);
     else b.writeBigInt64BE(BigInt.asIntN(64, owner), 52);

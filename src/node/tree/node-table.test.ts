@@ -188,7 +188,7 @@ describe('NodeTable', () => {
           >();
           const make = (k: number, czxid: bigint) => {
             const id = t.add(`/n${k}`, root);
-            t.zxids[id * 2] = czxid;
+            t.czxids[id] = czxid;
             ids.set(k, id);
             model.set(k, { czxid, pzxid: czxid, cversion: 0, row: false });
           };
@@ -219,6 +219,80 @@ describe('NodeTable', () => {
             const words = new Int32Array(new BigInt64Array([m.pzxid]).buffer);
             expect(t.pzxidWord(id, HI)).toBe(words[HI]);
             expect(t.pzxidWord(id, LO)).toBe(words[LO]);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('keeps mzxid, mtime, version and aversion; a node takes a change row only once changed', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom('mzxid', 'mtime', 'version', 'aversion', 'recreate'),
+            fc.integer({ min: 0, max: 40 }),
+            fc.integer({ min: 0, max: 3 }),
+          ),
+          { maxLength: 300 },
+        ),
+        (ops) => {
+          const t = new NodeTable();
+          const root = t.add('/', NONE);
+          type Row = {
+            czxid: bigint;
+            ctime: number;
+            mzxid: bigint;
+            mtime: number;
+            version: number;
+            aversion: number;
+            row: boolean;
+          };
+          const ids = new Map<number, number>();
+          const model = new Map<number, Row>();
+          const make = (k: number, base: number) => {
+            const id = t.add(`/n${k}`, root);
+            t.czxids[id] = BigInt(base);
+            t.ctimes[id] = base * 10;
+            ids.set(k, id);
+            model.set(k, {
+              czxid: BigInt(base),
+              ctime: base * 10,
+              mzxid: BigInt(base),
+              mtime: base * 10,
+              version: 0,
+              aversion: 0,
+              row: false,
+            });
+          };
+          for (let k = 0; k <= 40; k++) make(k, k * 1000);
+          for (const [op, k, v] of ops) {
+            const m = model.get(k)!;
+            const id = ids.get(k)!;
+            if (op === 'recreate') {
+              t.delete(id);
+              make(k, v);
+              continue;
+            }
+            m.row ||= v !== 0;
+            if (op === 'mzxid') t.setMzxid(id, (m.mzxid = m.czxid + BigInt(v)));
+            else if (op === 'mtime') t.setMtime(id, (m.mtime = m.ctime + v));
+            else if (op === 'version') t.setVersion(id, (m.version = v));
+            else t.setAversion(id, (m.aversion = v));
+          }
+          expect(t.changeRowsInUse()).toBe([...model.values()].filter((m) => m.row).length);
+          for (const [k, m] of model) {
+            const id = ids.get(k)!;
+            expect([t.mzxid(id), t.mtime(id), t.version(id), t.aversion(id)]).toEqual([
+              m.mzxid,
+              m.mtime,
+              m.version,
+              m.aversion,
+            ]);
+            const words = new Int32Array(new BigInt64Array([m.mzxid]).buffer);
+            expect(t.mzxidWord(id, HI)).toBe(words[HI]);
+            expect(t.mzxidWord(id, LO)).toBe(words[LO]);
           }
         },
       ),

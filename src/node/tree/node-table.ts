@@ -64,13 +64,10 @@ function varintBytes(n: number): number {
 
 export class NodeTable {
   private capacity = 0;
-  /** czxid, mzxid per node (stride 2), and the same bytes as int32 halves (stride 4). */
-  zxids = new BigInt64Array(0);
-  zxids32 = new Int32Array(0);
-  /** ctime, mtime (stride 2). */
-  times = new Float64Array(0);
-  /** version, aversion (stride 2); cversion is a branch field. */
-  versions = new Int32Array(0);
+  /** czxid per node, and the same bytes as int32 halves (stride 2). */
+  czxids = new BigInt64Array(0);
+  czxids32 = new Int32Array(0);
+  ctimes = new Float64Array(0);
   aclIndex = new Int32Array(0);
   /** -1 for null data. */
   dataLen = new Int32Array(0);
@@ -94,6 +91,19 @@ export class NodeTable {
   private branchCount = new Int32Array(0);
   private branchRows = 0;
   private readonly freeBranchRows: number[] = [];
+  /**
+   * The node's row in the change columns, or NONE. A node never changed since its create has
+   * mzxid = czxid, mtime = ctime and version and aversion 0: only a setData or setACL (or a
+   * loaded stat saying so) gives it a row for those (24 bytes). 20 bytes less per such node.
+   */
+  private change = new Int32Array(0);
+  private changeMzxid = new BigInt64Array(0);
+  private changeMzxid32 = new Int32Array(0);
+  private changeMtime = new Float64Array(0);
+  private changeVersion = new Int32Array(0);
+  private changeAversion = new Int32Array(0);
+  private changeRows = 0;
+  private readonly freeChangeRows: number[] = [];
   /** Where each node's name record (varint length, UTF-8 bytes) starts in `names`. */
   private nameAt = new Uint32Array(0);
   private names = Buffer.alloc(4096);
@@ -233,6 +243,11 @@ export class NodeTable {
       this.freeBranchRows.push(b);
       this.branch[id] = NONE;
     }
+    const c = this.change[id]!;
+    if (c !== NONE) {
+      this.freeChangeRows.push(c);
+      this.change[id] = NONE;
+    }
     const len = this.nameLength(id);
     this.namesGarbage += varintBytes(len) + len;
     this.flags[id] = 0;
@@ -299,6 +314,11 @@ export class NodeTable {
     return this.branchRows - this.freeBranchRows.length;
   }
 
+  /** Change rows in use (tests: unchanged nodes must not take any). */
+  changeRowsInUse(): number {
+    return this.changeRows - this.freeChangeRows.length;
+  }
+
   /** Size of the name arena (tests: it must not grow without bound under churn). */
   nameArenaBytes(): number {
     return this.names.length;
@@ -335,25 +355,25 @@ export class NodeTable {
 
   pzxid(id: number): bigint {
     const b = this.branch[id]!;
-    return b === NONE ? this.zxids[id * 2]! : this.branchPzxid[b]!;
+    return b === NONE ? this.czxids[id]! : this.branchPzxid[b]!;
   }
 
   /** One int32 half (HI or LO) of the pzxid, for writers that must not make a bigint. */
   pzxidWord(id: number, word: number): number {
     const b = this.branch[id]!;
-    return b === NONE ? this.zxids32[id * 4 + word]! : this.branchPzxid32[b * 2 + word]!;
+    return b === NONE ? this.czxids32[id * 2 + word]! : this.branchPzxid32[b * 2 + word]!;
   }
 
   /** Set after czxid: a leaf whose pzxid equals its czxid needs no branch row. */
   setPzxid(id: number, pzxid: bigint): void {
-    if (this.branch[id] === NONE && pzxid === this.zxids[id * 2]) return;
+    if (this.branch[id] === NONE && pzxid === this.czxids[id]) return;
     const b = this.branchRow(id); // first: it may replace the arrays
     this.branchPzxid[b] = pzxid;
   }
 
   setPzxidWords(id: number, hi: number, lo: number): void {
-    const z = id * 4;
-    if (this.branch[id] === NONE && hi === this.zxids32[z + HI] && lo === this.zxids32[z + LO])
+    const z = id * 2;
+    if (this.branch[id] === NONE && hi === this.czxids32[z + HI] && lo === this.czxids32[z + LO])
       return;
     const b = this.branchRow(id);
     this.branchPzxid32[b * 2 + HI] = hi;
@@ -369,6 +389,69 @@ export class NodeTable {
     if (this.branch[id] === NONE && cversion === 0) return;
     const b = this.branchRow(id);
     this.branchCversion[b] = cversion;
+  }
+
+  // ---- change fields: mzxid, mtime, version, aversion (unchanged: czxid, ctime, 0, 0) ----
+
+  mzxid(id: number): bigint {
+    const c = this.change[id]!;
+    return c === NONE ? this.czxids[id]! : this.changeMzxid[c]!;
+  }
+
+  /** One int32 half (HI or LO) of the mzxid, for writers that must not make a bigint. */
+  mzxidWord(id: number, word: number): number {
+    const c = this.change[id]!;
+    return c === NONE ? this.czxids32[id * 2 + word]! : this.changeMzxid32[c * 2 + word]!;
+  }
+
+  mtime(id: number): number {
+    const c = this.change[id]!;
+    return c === NONE ? this.ctimes[id]! : this.changeMtime[c]!;
+  }
+
+  version(id: number): number {
+    const c = this.change[id]!;
+    return c === NONE ? 0 : this.changeVersion[c]!;
+  }
+
+  aversion(id: number): number {
+    const c = this.change[id]!;
+    return c === NONE ? 0 : this.changeAversion[c]!;
+  }
+
+  // The setters go after czxid and ctime are set: an unchanged node's values follow them.
+
+  setMzxid(id: number, mzxid: bigint): void {
+    if (this.change[id] === NONE && mzxid === this.czxids[id]) return;
+    const c = this.changeRow(id); // first: it may replace the arrays
+    this.changeMzxid[c] = mzxid;
+  }
+
+  setMzxidWords(id: number, hi: number, lo: number): void {
+    const z = id * 2;
+    if (this.change[id] === NONE && hi === this.czxids32[z + HI] && lo === this.czxids32[z + LO])
+      return;
+    const c = this.changeRow(id);
+    this.changeMzxid32[c * 2 + HI] = hi;
+    this.changeMzxid32[c * 2 + LO] = lo;
+  }
+
+  setMtime(id: number, mtime: number): void {
+    if (this.change[id] === NONE && mtime === this.ctimes[id]) return;
+    const c = this.changeRow(id);
+    this.changeMtime[c] = mtime;
+  }
+
+  setVersion(id: number, version: number): void {
+    if (this.change[id] === NONE && version === 0) return;
+    const c = this.changeRow(id);
+    this.changeVersion[c] = version;
+  }
+
+  setAversion(id: number, aversion: number): void {
+    if (this.change[id] === NONE && aversion === 0) return;
+    const c = this.changeRow(id);
+    this.changeAversion[c] = aversion;
   }
 
   // The list is circular through PREV only (the first child's PREV is the last child), so a
@@ -416,12 +499,44 @@ export class NodeTable {
       b = this.branchRows++;
       if (b >= this.branchCount.length) this.growBranches(Math.max(16, Math.ceil(b * 1.5)));
     }
-    this.branchPzxid[b] = this.zxids[id * 2]!;
+    this.branchPzxid[b] = this.czxids[id]!;
     this.branchCversion[b] = 0;
     this.branchFirst[b] = NONE;
     this.branchCount[b] = 0;
     this.branch[id] = b;
     return b;
+  }
+
+  /** The node's change row, made with the unchanged values if it has none. */
+  private changeRow(id: number): number {
+    const had = this.change[id]!;
+    if (had !== NONE) return had;
+    let c = this.freeChangeRows.pop();
+    if (c === undefined) {
+      c = this.changeRows++;
+      if (c >= this.changeVersion.length) this.growChanges(Math.max(16, Math.ceil(c * 1.5)));
+    }
+    this.changeMzxid[c] = this.czxids[id]!;
+    this.changeMtime[c] = this.ctimes[id]!;
+    this.changeVersion[c] = 0;
+    this.changeAversion[c] = 0;
+    this.change[id] = c;
+    return c;
+  }
+
+  private growChanges(rows: number): void {
+    const mzxid = new BigInt64Array(rows);
+    mzxid.set(this.changeMzxid);
+    this.changeMzxid = mzxid;
+    this.changeMzxid32 = new Int32Array(mzxid.buffer);
+    const mtime = new Float64Array(rows);
+    mtime.set(this.changeMtime);
+    this.changeMtime = mtime;
+    for (const key of ['changeVersion', 'changeAversion'] as const) {
+      const a = new Int32Array(rows);
+      a.set(this[key]);
+      this[key] = a;
+    }
   }
 
   private growBranches(rows: number): void {
@@ -565,23 +680,22 @@ export class NodeTable {
   private initFresh(id: number): void {
     this.dataLen[id] = -1;
     this.branch[id] = NONE;
+    this.change[id] = NONE;
     const l = id * LINKS;
     this.links[l + NEXT] = NONE;
     this.links[l + PREV] = NONE;
   }
 
   private clear(id: number): void {
-    this.zxids32.fill(0, id * 4, id * 4 + 4);
-    this.times[id * 2] = 0;
-    this.times[id * 2 + 1] = 0;
-    this.versions[id * 2] = 0;
-    this.versions[id * 2 + 1] = 0;
+    this.czxids[id] = 0n;
+    this.ctimes[id] = 0;
     this.aclIndex[id] = 0;
     this.dataLen[id] = -1;
     this.dataAddr[id] = 0;
     this.digest[id] = 0;
     this.flags[id] = 0;
     this.branch[id] = NONE;
+    this.change[id] = NONE;
     const l = id * LINKS;
     this.links[l + NEXT] = NONE;
     this.links[l + PREV] = NONE;
@@ -613,10 +727,9 @@ export class NodeTable {
       a.set(old);
       return a;
     };
-    this.zxids = extend(this.zxids, (n) => new BigInt64Array(n), 2);
-    this.zxids32 = new Int32Array(this.zxids.buffer);
-    this.times = extend(this.times, (n) => new Float64Array(n), 2);
-    this.versions = extend(this.versions, (n) => new Int32Array(n), 2);
+    this.czxids = extend(this.czxids, (n) => new BigInt64Array(n), 1);
+    this.czxids32 = new Int32Array(this.czxids.buffer);
+    this.ctimes = extend(this.ctimes, (n) => new Float64Array(n), 1);
     this.aclIndex = extend(this.aclIndex, (n) => new Int32Array(n), 1);
     this.dataLen = extend(this.dataLen, (n) => new Int32Array(n), 1);
     this.dataAddr = extend(this.dataAddr, (n) => new Float64Array(n), 1);
@@ -626,6 +739,7 @@ export class NodeTable {
     this.links = extend(this.links, (n) => new Int32Array(n), LINKS);
     this.parents = extend(this.parents, (n) => new Int32Array(n), 1);
     this.branch = extend(this.branch, (n) => new Int32Array(n), 1);
+    this.change = extend(this.change, (n) => new Int32Array(n), 1);
     this.nameAt = extend(this.nameAt, (n) => new Uint32Array(n), 1);
     this.capacity = capacity;
   }
