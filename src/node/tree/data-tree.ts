@@ -136,6 +136,8 @@ export class DataTree {
   /** Where settleDigests() goes on. */
   private settleCursor = 0;
   private dataSize = 0;
+  /** Scratch for a path written as bytes (snapshot records). */
+  private pathBytes = Buffer.alloc(1024);
   /** Sessions known to the database (id → negotiated timeout ms), as ZKDatabase keeps them. */
   readonly sessions = new Map<bigint, number>();
   lastProcessedZxid = 0n;
@@ -255,9 +257,13 @@ export class DataTree {
   /** A new row linked under parent (NONE for the root); fields zero, data null. */
   private addNode(path: string, parent: number): number {
     const id = this.table.add(path, parent);
+    this.noteAdded(id, path);
+    return id;
+  }
+
+  private noteAdded(id: number, path: string): void {
     this.markPending(id);
     this.dataSize += path.length;
-    return id;
   }
 
   private dropDigest(id: number): void {
@@ -718,10 +724,12 @@ export class DataTree {
     const parent = this.table.find(parentPath);
     if (parent === NONE || path === '/')
       return path === '/' ? ErrorCode.nodeExists : ErrorCode.noNode;
-    if (this.table.find(path) !== NONE) return ErrorCode.nodeExists;
+    // One probe for both the existence check and the insert.
+    const id = this.table.findOrAdd(path, parent);
+    if (id < 0) return ErrorCode.nodeExists;
+    this.noteAdded(id, path);
     const aclIndex = this.aclSlot(this.aclCache.convert(acl));
     this.setCversionPzxidAt(parent, parentCVersionIn, zxid);
-    const id = this.addNode(path, parent);
     this.setStat(id, {
       czxid: zxid,
       mzxid: zxid,
@@ -859,32 +867,49 @@ export class DataTree {
    */
   private recordWriter(): NodeRecordWriter {
     const t = this.table;
-    // Each child's path with the id it had when pushed: while that id still holds that path
-    // it is the node, with no hash lookup (the walk's largest cost on a big tree); after a
-    // delete (and maybe a reuse of the id) the path is looked up again.
-    const paths: string[] = ['/'];
-    const ids: number[] = [t.find('/')];
+    // Each child pushed with its czxid and its parent (4 numbers: id, czxid's two words,
+    // parent): while the id holds a live node with that czxid under that parent it is the node
+    // pushed, with no path and no lookup. Otherwise the node was deleted during the walk (a
+    // create that reused the id has another czxid) and is skipped: the log after the
+    // snapshot's zxid replays that delete and any later create at its path.
+    const root = t.find('/');
+    const stack: number[] = [root, t.czxids32[root * 2 + HI]!, t.czxids32[root * 2 + LO]!, NONE];
     return (w, untilLength) => {
-      while (paths.length > 0) {
-        const path = paths.pop()!;
-        const pushed = ids.pop()!;
-        const id = t.isPathPrefix(pushed, path, path.length) ? pushed : t.find(path);
-        if (id === NONE) continue; // removed during a fuzzy walk
-        this.writeRecord(w, id, path === '/' ? '' : path);
-        for (let c = t.lastChild(id); c !== NONE; c = t.prevSibling(c)) {
-          paths.push(childPath(path, t.nameOf(c)));
-          ids.push(c);
-        }
-        if (w.length >= untilLength) return paths.length > 0;
+      while (stack.length > 0) {
+        const parent = stack.pop()!;
+        const lo = stack.pop()!;
+        const hi = stack.pop()!;
+        const id = stack.pop()!;
+        const z = t.czxids32;
+        if (
+          !t.has(id) ||
+          z[id * 2 + HI] !== hi ||
+          z[id * 2 + LO] !== lo ||
+          t.parentOf(id) !== parent
+        )
+          continue;
+        this.writeRecord(w, id);
+        for (let c = t.lastChild(id); c !== NONE; c = t.prevSibling(c))
+          stack.push(c, z[c * 2 + HI]!, z[c * 2 + LO]!, id);
+        if (w.length >= untilLength) return stack.length > 0;
       }
       return false;
     };
   }
 
   /** ustring path, buffer data, long ACL index, StatPersisted (persistence.md §3.2). */
-  private writeRecord(w: JuteWriter, id: number, path: string): void {
+  private writeRecord(w: JuteWriter, id: number): void {
     const t = this.table;
-    w.string(path);
+    // The path as a ustring straight from the names ("" for the root, as Apache writes it).
+    if (t.parentOf(id) === NONE) w.int(0);
+    else {
+      let n = t.writePath(id, this.pathBytes);
+      if (n < 0) {
+        this.pathBytes = Buffer.alloc(-n * 2);
+        n = t.writePath(id, this.pathBytes);
+      }
+      w.bufferFrom(this.pathBytes, 0, n);
+    }
     const len = t.dataLen[id]!;
     if (len < 0) w.int(-1);
     else {
