@@ -3,6 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { DataSlab } from './data-slab.js';
 import { HI, LO, NONE, NodeTable } from './node-table.js';
 
+/** Up to 300 (kind, node 0-40, small value) steps for the per-node field tests. */
+const fieldOps = <K extends string>(...kinds: K[]) =>
+  fc.array(
+    fc.tuple(
+      fc.constantFrom(...kinds),
+      fc.integer({ min: 0, max: 40 }),
+      fc.integer({ min: 0, max: 3 }),
+    ),
+    { maxLength: 300 },
+  );
+
 /** Parents before children: the paths of a small tree, some names non-ASCII. */
 const NAMES = ['a', 'b', 'ü', '日本', 'x'.repeat(200)];
 
@@ -169,133 +180,113 @@ describe('NodeTable', () => {
 
   it('keeps pzxid and cversion per node; a leaf takes a branch row only once it leaves the defaults', () => {
     fc.assert(
-      fc.property(
-        fc.array(
-          fc.tuple(
-            fc.constantFrom('pzxid', 'cversion', 'recreate'),
-            fc.integer({ min: 0, max: 40 }),
-            fc.integer({ min: 0, max: 3 }),
-          ),
-          { maxLength: 300 },
-        ),
-        (ops) => {
-          const t = new NodeTable();
-          const root = t.add('/', NONE);
-          const ids = new Map<number, number>();
-          const model = new Map<
-            number,
-            { czxid: bigint; pzxid: bigint; cversion: number; row: boolean }
-          >();
-          const make = (k: number, czxid: bigint) => {
-            const id = t.add(`/n${k}`, root);
-            t.czxids[id] = czxid;
-            ids.set(k, id);
-            model.set(k, { czxid, pzxid: czxid, cversion: 0, row: false });
-          };
-          for (let k = 0; k <= 40; k++) make(k, BigInt(k * 1000));
-          for (const [op, k, v] of ops) {
-            const m = model.get(k)!;
-            const id = ids.get(k)!;
-            if (op === 'pzxid') {
-              m.pzxid = m.czxid + BigInt(v);
-              m.row ||= v !== 0;
-              t.setPzxid(id, m.pzxid);
-            } else if (op === 'cversion') {
-              m.cversion = v;
-              m.row ||= v !== 0;
-              t.setCversion(id, v);
-            } else {
-              t.delete(id);
-              make(k, BigInt(v));
-            }
+      fc.property(fieldOps('pzxid', 'cversion', 'recreate'), (ops) => {
+        const t = new NodeTable();
+        const root = t.add('/', NONE);
+        const ids = new Map<number, number>();
+        const model = new Map<
+          number,
+          { czxid: bigint; pzxid: bigint; cversion: number; row: boolean }
+        >();
+        const make = (k: number, czxid: bigint) => {
+          const id = t.add(`/n${k}`, root);
+          t.czxids[id] = czxid;
+          ids.set(k, id);
+          model.set(k, { czxid, pzxid: czxid, cversion: 0, row: false });
+        };
+        for (let k = 0; k <= 40; k++) make(k, BigInt(k * 1000));
+        for (const [op, k, v] of ops) {
+          const m = model.get(k)!;
+          const id = ids.get(k)!;
+          if (op === 'pzxid') {
+            m.pzxid = m.czxid + BigInt(v);
+            m.row ||= v !== 0;
+            t.setPzxid(id, m.pzxid);
+          } else if (op === 'cversion') {
+            m.cversion = v;
+            m.row ||= v !== 0;
+            t.setCversion(id, v);
+          } else {
+            t.delete(id);
+            make(k, BigInt(v));
           }
-          // A row, once taken, stays until the node is deleted; + 1 for the root (it has children).
-          const rows = [...model.values()].filter((m) => m.row).length;
-          expect(t.branchRowsInUse()).toBe(rows + 1);
-          for (const [k, m] of model) {
-            const id = ids.get(k)!;
-            expect(t.pzxid(id)).toBe(m.pzxid);
-            expect(t.cversion(id)).toBe(m.cversion);
-            const words = new Int32Array(new BigInt64Array([m.pzxid]).buffer);
-            expect(t.pzxidWord(id, HI)).toBe(words[HI]);
-            expect(t.pzxidWord(id, LO)).toBe(words[LO]);
-          }
-        },
-      ),
+        }
+        // A row, once taken, stays until the node is deleted; + 1 for the root (it has children).
+        const rows = [...model.values()].filter((m) => m.row).length;
+        expect(t.branchRowsInUse()).toBe(rows + 1);
+        for (const [k, m] of model) {
+          const id = ids.get(k)!;
+          expect(t.pzxid(id)).toBe(m.pzxid);
+          expect(t.cversion(id)).toBe(m.cversion);
+          const words = new Int32Array(new BigInt64Array([m.pzxid]).buffer);
+          expect(t.pzxidWord(id, HI)).toBe(words[HI]);
+          expect(t.pzxidWord(id, LO)).toBe(words[LO]);
+        }
+      }),
       { numRuns: 100 },
     );
   });
 
   it('keeps mzxid, mtime, version and aversion; a node takes a change row only once changed', () => {
     fc.assert(
-      fc.property(
-        fc.array(
-          fc.tuple(
-            fc.constantFrom('mzxid', 'mtime', 'version', 'aversion', 'recreate'),
-            fc.integer({ min: 0, max: 40 }),
-            fc.integer({ min: 0, max: 3 }),
-          ),
-          { maxLength: 300 },
-        ),
-        (ops) => {
-          const t = new NodeTable();
-          const root = t.add('/', NONE);
-          type Row = {
-            czxid: bigint;
-            ctime: number;
-            mzxid: bigint;
-            mtime: number;
-            version: number;
-            aversion: number;
-            row: boolean;
-          };
-          const ids = new Map<number, number>();
-          const model = new Map<number, Row>();
-          const make = (k: number, base: number) => {
-            const id = t.add(`/n${k}`, root);
-            t.czxids[id] = BigInt(base);
-            t.ctimes[id] = base * 10;
-            ids.set(k, id);
-            model.set(k, {
-              czxid: BigInt(base),
-              ctime: base * 10,
-              mzxid: BigInt(base),
-              mtime: base * 10,
-              version: 0,
-              aversion: 0,
-              row: false,
-            });
-          };
-          for (let k = 0; k <= 40; k++) make(k, k * 1000);
-          for (const [op, k, v] of ops) {
-            const m = model.get(k)!;
-            const id = ids.get(k)!;
-            if (op === 'recreate') {
-              t.delete(id);
-              make(k, v);
-              continue;
-            }
-            m.row ||= v !== 0;
-            if (op === 'mzxid') t.setMzxid(id, (m.mzxid = m.czxid + BigInt(v)));
-            else if (op === 'mtime') t.setMtime(id, (m.mtime = m.ctime + v));
-            else if (op === 'version') t.setVersion(id, (m.version = v));
-            else t.setAversion(id, (m.aversion = v));
+      fc.property(fieldOps('mzxid', 'mtime', 'version', 'aversion', 'recreate'), (ops) => {
+        const t = new NodeTable();
+        const root = t.add('/', NONE);
+        type Row = {
+          czxid: bigint;
+          ctime: number;
+          mzxid: bigint;
+          mtime: number;
+          version: number;
+          aversion: number;
+          row: boolean;
+        };
+        const ids = new Map<number, number>();
+        const model = new Map<number, Row>();
+        const make = (k: number, base: number) => {
+          const id = t.add(`/n${k}`, root);
+          t.czxids[id] = BigInt(base);
+          t.ctimes[id] = base * 10;
+          ids.set(k, id);
+          model.set(k, {
+            czxid: BigInt(base),
+            ctime: base * 10,
+            mzxid: BigInt(base),
+            mtime: base * 10,
+            version: 0,
+            aversion: 0,
+            row: false,
+          });
+        };
+        for (let k = 0; k <= 40; k++) make(k, k * 1000);
+        for (const [op, k, v] of ops) {
+          const m = model.get(k)!;
+          const id = ids.get(k)!;
+          if (op === 'recreate') {
+            t.delete(id);
+            make(k, v);
+            continue;
           }
-          expect(t.changeRowsInUse()).toBe([...model.values()].filter((m) => m.row).length);
-          for (const [k, m] of model) {
-            const id = ids.get(k)!;
-            expect([t.mzxid(id), t.mtime(id), t.version(id), t.aversion(id)]).toEqual([
-              m.mzxid,
-              m.mtime,
-              m.version,
-              m.aversion,
-            ]);
-            const words = new Int32Array(new BigInt64Array([m.mzxid]).buffer);
-            expect(t.mzxidWord(id, HI)).toBe(words[HI]);
-            expect(t.mzxidWord(id, LO)).toBe(words[LO]);
-          }
-        },
-      ),
+          m.row ||= v !== 0;
+          if (op === 'mzxid') t.setMzxid(id, (m.mzxid = m.czxid + BigInt(v)));
+          else if (op === 'mtime') t.setMtime(id, (m.mtime = m.ctime + v));
+          else if (op === 'version') t.setVersion(id, (m.version = v));
+          else t.setAversion(id, (m.aversion = v));
+        }
+        expect(t.changeRowsInUse()).toBe([...model.values()].filter((m) => m.row).length);
+        for (const [k, m] of model) {
+          const id = ids.get(k)!;
+          expect([t.mzxid(id), t.mtime(id), t.version(id), t.aversion(id)]).toEqual([
+            m.mzxid,
+            m.mtime,
+            m.version,
+            m.aversion,
+          ]);
+          const words = new Int32Array(new BigInt64Array([m.mzxid]).buffer);
+          expect(t.mzxidWord(id, HI)).toBe(words[HI]);
+          expect(t.mzxidWord(id, LO)).toBe(words[LO]);
+        }
+      }),
       { numRuns: 100 },
     );
   });
