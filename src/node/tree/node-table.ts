@@ -5,8 +5,10 @@
  * bytes in one arena) and its parent; a path is found through an open-addressing hash index
  * over whole-path hashes and checked by walking up the parents. Keeping one string per path
  * cost about 40 bytes per node at 1M nodes (the string, its slot in an array, and the GC
- * tracing both), a tenth of the server's memory. Children form an insertion-ordered doubly
- * linked list per parent.
+ * tracing both), a tenth of the server's memory. Children form an insertion-ordered list per
+ * parent, circular through PREV. Fields most nodes leave at their defaults (a leaf's pzxid,
+ * cversion and child list; an unchanged node's mzxid, mtime, version and aversion) live in
+ * side rows that only the other nodes get.
  */
 
 /** Word order of a 64-bit value seen as two int32s on this machine. */
