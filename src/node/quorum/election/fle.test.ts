@@ -115,7 +115,7 @@ describe('fast leader election', () => {
       peerEpoch: 1n,
       config: 'version=0',
     });
-    expect(out.at(-1)).toEqual({ kind: 'wake-at', atMs: 200 });
+    expect(out.at(-1)).toEqual({ kind: 'wake-at', atMs: limits.electionMinNotificationIntervalMs });
   });
 
   it('adopts a better vote in the same round and re-notifies', () => {
@@ -201,7 +201,7 @@ describe('fast leader election', () => {
     expect(decision(d.outputs)).toMatchObject({ state: PeerState.FOLLOWING, vote: { leader: 3n } });
   });
 
-  it('backs off 200 ms doubling to 60 s, re-sending and asking for connections', () => {
+  it('backs off from the first timeout, doubling to 60 s, re-sending and asking for connections', () => {
     let { s } = started(1n);
     s = electionStep(s, { kind: 'peer-up', sid: 2n }, 0).state;
     let now = 0;
@@ -214,7 +214,8 @@ describe('fast leader election', () => {
       s = r.state;
       timeouts.push(s.notificationTimeoutMs);
     }
-    expect(timeouts.slice(0, 4)).toEqual([400, 800, 1600, 3200]);
+    const first = limits.electionMinNotificationIntervalMs;
+    expect(timeouts.slice(0, 4)).toEqual([2 * first, 4 * first, 8 * first, 16 * first]);
     expect(timeouts.at(-1)).toBe(60_000);
   });
 
