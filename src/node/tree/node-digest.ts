@@ -12,22 +12,17 @@ const ZK_PREFIX = Buffer.from('/zookeeper/');
 
 export class NodeDigester {
   private readonly stat = Buffer.alloc(60);
-  private pathBytes = Buffer.alloc(1024);
 
   digest(t: NodeTable, slab: DataSlab, id: number): number {
-    let n = t.writePath(id, this.pathBytes);
-    if (n < 0) {
-      this.pathBytes = Buffer.alloc(-n * 2);
-      n = t.writePath(id, this.pathBytes);
-    }
-    const path = this.pathBytes;
+    const path = t.pathBytes(id);
+    const n = path.length;
     if (
       n > ZK_PREFIX.length &&
       path.compare(ZK_PREFIX, 0, ZK_PREFIX.length, 0, ZK_PREFIX.length) === 0
     )
       return 0;
     let c = 0;
-    if (n > 1) c = crc32(path.subarray(0, n));
+    if (n > 1) c = crc32(path);
     const len = t.dataLen[id]!;
     if (len > 0) {
       const addr = t.dataAddr[id]!;

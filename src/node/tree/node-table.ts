@@ -54,6 +54,15 @@ function mix(h: number): number {
   return h >>> 0;
 }
 
+type Column = BigInt64Array | Float64Array | Int32Array | Uint32Array | Uint8Array;
+
+/** A column of the same type, `length` long, starting with `old`'s values (the rest zero). */
+function resized<T extends Column>(old: T, length: number): T {
+  const next = new (old.constructor as new (n: number) => T)(length);
+  (next as { set(a: T): void }).set(old);
+  return next;
+}
+
 /** Bytes a varint of n takes (name lengths are stored as LEB128 before the name). */
 function varintBytes(n: number): number {
   let k = 1;
@@ -122,6 +131,7 @@ export class NodeTable {
   /** The UTF-8 bytes of the path being looked up (find, findOrAdd). */
   private key = Buffer.alloc(256);
   private keyLen = 0;
+  private pathScratch = Buffer.alloc(1024);
 
   /**
    * Rows for `rowCapacity` nodes (rows never touched cost no memory) and an index sized for
@@ -262,18 +272,24 @@ export class NodeTable {
 
   /** The node's last path segment ("" for the root). */
   nameOf(id: number): string {
-    const at = this.nameStart(id);
-    return this.names.toString('utf8', at, at + this.nameLength(id));
+    const len = this.nameLength(id);
+    const at = this.nameStart(id, len);
+    return this.names.toString('utf8', at, at + len);
   }
 
   /** The node's whole path, built from its ancestors' names. */
   pathOf(id: number): string {
-    const n = this.writePath(id, this.key);
+    return this.pathBytes(id).toString('utf8');
+  }
+
+  /** The node's path as UTF-8: a view of a scratch buffer, valid until the next call. */
+  pathBytes(id: number): Buffer {
+    let n = this.writePath(id, this.pathScratch);
     if (n < 0) {
-      this.key = Buffer.alloc(-n * 2);
-      return this.pathOf(id);
+      this.pathScratch = Buffer.alloc(-n * 2);
+      n = this.writePath(id, this.pathScratch);
     }
-    return this.key.toString('utf8', 0, n);
+    return this.pathScratch.subarray(0, n);
   }
 
   /**
@@ -293,22 +309,12 @@ export class NodeTable {
     let end = total;
     for (let node = id; this.parents[node] !== NONE; node = this.parents[node]!) {
       const len = this.nameLength(node);
-      const at = this.nameStart(node);
+      const at = this.nameStart(node, len);
       end -= len;
       out.set(this.names.subarray(at, at + len), end);
       out[--end] = SLASH;
     }
     return total;
-  }
-
-  /**
-   * True when path[0, end) is the path of node `id`, with end 0 standing for the root "/"
-   * (the parent of path when end is the index of its last slash).
-   */
-  isPathPrefix(id: number, path: string, end: number): boolean {
-    if (end === 0) return this.parents[id] === NONE && this.has(id);
-    this.setKey(path, end);
-    return this.has(id) && this.isKey(id);
   }
 
   /** Branch rows in use (tests: leaves must not take any). */
@@ -527,46 +533,36 @@ export class NodeTable {
   }
 
   private growChanges(rows: number): void {
-    const mzxid = new BigInt64Array(rows);
-    mzxid.set(this.changeMzxid);
-    this.changeMzxid = mzxid;
-    this.changeMzxid32 = new Int32Array(mzxid.buffer);
-    const mtime = new Float64Array(rows);
-    mtime.set(this.changeMtime);
-    this.changeMtime = mtime;
-    for (const key of ['changeVersion', 'changeAversion'] as const) {
-      const a = new Int32Array(rows);
-      a.set(this[key]);
-      this[key] = a;
-    }
+    this.changeMzxid = resized(this.changeMzxid, rows);
+    this.changeMzxid32 = new Int32Array(this.changeMzxid.buffer);
+    this.changeMtime = resized(this.changeMtime, rows);
+    this.changeVersion = resized(this.changeVersion, rows);
+    this.changeAversion = resized(this.changeAversion, rows);
   }
 
   private growBranches(rows: number): void {
-    const pzxid = new BigInt64Array(rows);
-    pzxid.set(this.branchPzxid);
-    this.branchPzxid = pzxid;
-    this.branchPzxid32 = new Int32Array(pzxid.buffer);
-    for (const key of ['branchCversion', 'branchFirst', 'branchCount'] as const) {
-      const a = new Int32Array(rows);
-      a.set(this[key]);
-      this[key] = a;
-    }
+    this.branchPzxid = resized(this.branchPzxid, rows);
+    this.branchPzxid32 = new Int32Array(this.branchPzxid.buffer);
+    this.branchCversion = resized(this.branchCversion, rows);
+    this.branchFirst = resized(this.branchFirst, rows);
+    this.branchCount = resized(this.branchCount, rows);
   }
 
   // ---- internals ----
 
   /**
-   * Puts the UTF-8 bytes of path[0, n) in key[0, keyLen) and returns their hash. ASCII, by
-   * far the common case, is copied char by char; anything else goes through the encoder.
+   * Puts the UTF-8 bytes of `path` in key[0, keyLen) and returns their hash. ASCII, by far
+   * the common case, is copied char by char; anything else goes through the encoder.
    */
-  private setKey(path: string, n = path.length): number {
+  private setKey(path: string): number {
+    const n = path.length;
     if (n * 3 > this.key.length) this.key = Buffer.alloc(n * 3 + 64);
     const k = this.key;
     let h = FNV_OFFSET;
     for (let i = 0; i < n; i++) {
       const c = path.charCodeAt(i);
       if (c >= 0x80) {
-        this.keyLen = k.write(n === path.length ? path : path.slice(0, n), 'utf8');
+        this.keyLen = k.write(path, 'utf8');
         return hashBytes(k, this.keyLen);
       }
       k[i] = c;
@@ -601,7 +597,7 @@ export class NodeTable {
       const len = this.nameLength(node);
       const start = end - len;
       if (start < 1 || k[start - 1] !== SLASH) return false;
-      const at = this.nameStart(node);
+      const at = this.nameStart(node, len);
       for (let j = 0; j < len; j++) if (k[start + j] !== names[at + j]) return false;
       end = start - 1;
       node = this.parents[node]!;
@@ -624,9 +620,9 @@ export class NodeTable {
     return len;
   }
 
-  private nameStart(id: number): number {
-    const at = this.nameAt[id]!;
-    return at + varintBytes(this.nameLength(id));
+  /** Where the name of `id`, of `len` bytes (nameLength), starts after its varint. */
+  private nameStart(id: number, len: number): number {
+    return this.nameAt[id]! + varintBytes(len);
   }
 
   /** Appends the key's last segment to the name arena as the name of `id`. */
@@ -667,7 +663,8 @@ export class NodeTable {
       for (let id = 0; id < this.highestId; id++) {
         if (!this.has(id)) continue;
         const at = this.nameAt[id]!;
-        const end = this.nameStart(id) + this.nameLength(id);
+        const len = this.nameLength(id);
+        const end = this.nameStart(id, len) + len;
         next.set(this.names.subarray(at, end), fill);
         this.nameAt[id] = fill;
         fill += end - at;
@@ -720,29 +717,20 @@ export class NodeTable {
   }
 
   private grow(capacity: number): void {
-    const extend = <T extends { length: number; set(a: T): void }>(
-      old: T,
-      make: (n: number) => T,
-      stride: number,
-    ): T => {
-      const a = make(capacity * stride);
-      a.set(old);
-      return a;
-    };
-    this.czxids = extend(this.czxids, (n) => new BigInt64Array(n), 1);
+    this.czxids = resized(this.czxids, capacity);
     this.czxids32 = new Int32Array(this.czxids.buffer);
-    this.ctimes = extend(this.ctimes, (n) => new Float64Array(n), 1);
-    this.aclIndex = extend(this.aclIndex, (n) => new Int32Array(n), 1);
-    this.dataLen = extend(this.dataLen, (n) => new Int32Array(n), 1);
-    this.dataAddr = extend(this.dataAddr, (n) => new Float64Array(n), 1);
-    this.digest = extend(this.digest, (n) => new Uint32Array(n), 1);
-    this.flags = extend(this.flags, (n) => new Uint8Array(n), 1);
-    this.hashes = extend(this.hashes, (n) => new Uint32Array(n), 1);
-    this.links = extend(this.links, (n) => new Int32Array(n), LINKS);
-    this.parents = extend(this.parents, (n) => new Int32Array(n), 1);
-    this.branch = extend(this.branch, (n) => new Int32Array(n), 1);
-    this.change = extend(this.change, (n) => new Int32Array(n), 1);
-    this.nameAt = extend(this.nameAt, (n) => new Uint32Array(n), 1);
+    this.ctimes = resized(this.ctimes, capacity);
+    this.aclIndex = resized(this.aclIndex, capacity);
+    this.dataLen = resized(this.dataLen, capacity);
+    this.dataAddr = resized(this.dataAddr, capacity);
+    this.digest = resized(this.digest, capacity);
+    this.flags = resized(this.flags, capacity);
+    this.hashes = resized(this.hashes, capacity);
+    this.links = resized(this.links, capacity * LINKS);
+    this.parents = resized(this.parents, capacity);
+    this.branch = resized(this.branch, capacity);
+    this.change = resized(this.change, capacity);
+    this.nameAt = resized(this.nameAt, capacity);
     this.capacity = capacity;
   }
 }
