@@ -136,8 +136,6 @@ export class DataTree {
   /** Where settleDigests() goes on. */
   private settleCursor = 0;
   private dataSize = 0;
-  /** Scratch for a path written as bytes (snapshot records). */
-  private pathBytes = Buffer.alloc(1024);
   /** Sessions known to the database (id → negotiated timeout ms), as ZKDatabase keeps them. */
   readonly sessions = new Map<bigint, number>();
   lastProcessedZxid = 0n;
@@ -903,12 +901,8 @@ export class DataTree {
     // The path as a ustring straight from the names ("" for the root, as Apache writes it).
     if (t.parentOf(id) === NONE) w.int(0);
     else {
-      let n = t.writePath(id, this.pathBytes);
-      if (n < 0) {
-        this.pathBytes = Buffer.alloc(-n * 2);
-        n = t.writePath(id, this.pathBytes);
-      }
-      w.bufferFrom(this.pathBytes, 0, n);
+      const path = t.pathBytes(id);
+      w.bufferFrom(path, 0, path.length);
     }
     const len = t.dataLen[id]!;
     if (len < 0) w.int(-1);
@@ -971,7 +965,7 @@ export class DataTree {
     const chain: LoadChain = { ids: [], bytes: Buffer.alloc(256), len: 0, acl: 0, aclRun: 0 };
     for (const { buf, start, end } of raw.segments())
       this.loadRecords(buf, start, end, chain, aclUses);
-    if (chain.aclRun > 0) aclUses.set(chain.acl, (aclUses.get(chain.acl) ?? 0) + chain.aclRun);
+    countAclRun(chain, aclUses);
     for (const [index, uses] of aclUses) {
       if (!this.aclCache.has(BigInt(index)))
         throw new Error(`snapshot names missing ACL index ${index}`);
@@ -1027,14 +1021,10 @@ export class DataTree {
           } else if (b >= 0x80) ascii = false;
         }
         const parent = this.loadedParent(buf, pathAt, pathLen, slash, depth, chain, recordAt);
-        id = t.findOrAddBytes(buf, pathAt, pathLen, parent);
-        if (id < 0) {
-          id = -id - 2;
-          this.dataSize -= this.dataLengthAt(id);
-        } else {
-          this.pendingDigests++;
-          this.dataSize += ascii ? pathLen : pathTextAt(buf, pathAt, pathLen).length;
-        }
+        id = this.settleLoaded(
+          t.findOrAddBytes(buf, pathAt, pathLen, parent),
+          ascii ? pathLen : pathTextAt(buf, pathAt, pathLen).length,
+        );
         if (chain.ids.length > depth) chain.ids.length = depth;
         chain.ids.push(id);
         if (pathLen > chain.bytes.length) chain.bytes = Buffer.alloc(pathLen * 2);
@@ -1045,7 +1035,7 @@ export class DataTree {
       // Runs of one ACL index are the rule (a subtree shares its ACL): a Map update per run.
       if (aclLo === chain.acl) chain.aclRun++;
       else {
-        if (chain.aclRun > 0) aclUses.set(chain.acl, (aclUses.get(chain.acl) ?? 0) + chain.aclRun);
+        countAclRun(chain, aclUses);
         chain.acl = aclLo;
         chain.aclRun = 1;
       }
@@ -1126,15 +1116,23 @@ export class DataTree {
       parent = this.table.find(parentOf(path));
       if (parent === NONE) throw new Error(`snapshot node ${path} comes before its parent`);
     }
-    const id = this.table.findOrAdd(path, parent);
-    if (id < 0) {
-      const existing = -id - 2;
+    return this.settleLoaded(this.table.findOrAdd(path, parent), path.length);
+  }
+
+  /**
+   * The row of a loaded path from findOrAdd's answer: a new one is left for digest() to
+   * digest; an existing one (a repeated path) gives its data back to the size count, as the
+   * record's data replaces it. `pathLength` counts UTF-16 units, as Java's String.length.
+   */
+  private settleLoaded(found: number, pathLength: number): number {
+    if (found < 0) {
+      const existing = -found - 2;
       this.dataSize -= this.dataLengthAt(existing);
       return existing;
     }
     this.pendingDigests++;
-    this.dataSize += path.length;
-    return id;
+    this.dataSize += pathLength;
+    return found;
   }
 
   private indexLoaded(path: string, id: number): void {
@@ -1172,4 +1170,9 @@ function int32At(b: Uint8Array, at: number): number {
 
 function pathTextAt(buf: Buffer, at: number, len: number): string {
   return len === 0 ? '/' : buf.toString('utf8', at, at + len);
+}
+
+/** Adds the chain's current run of one ACL index to the use counts. */
+function countAclRun(chain: LoadChain, aclUses: Map<number, number>): void {
+  if (chain.aclRun > 0) aclUses.set(chain.acl, (aclUses.get(chain.acl) ?? 0) + chain.aclRun);
 }
